@@ -1,0 +1,161 @@
+"""The ``icskg`` command: a thin layer over the library. Exit codes: 0 success, 2 error."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from icskg import __version__
+from icskg.build import BuildError, build_store
+from icskg.config import Settings, load_settings
+from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
+from icskg.sources import READERS
+from icskg.store import EmbeddedStore, QueryResult, QuerySyntaxError, StoreError
+
+EXIT_ERROR = 2
+
+
+class Failure(click.ClickException):
+    """An error the user can fix; printed as one line, never a traceback."""
+
+    exit_code = EXIT_ERROR
+
+
+class IcskgGroup(click.Group):
+    """Turns the library's expected errors into clear messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (BuildError, StoreError, QuerySyntaxError, ValueError, OSError) as exc:
+            raise Failure(str(exc)) from None
+
+
+@click.group(cls=IcskgGroup)
+@click.version_option(__version__, prog_name="icskg")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where stores are built and served from [env ICSKG_DATA_DIR; default ./var].")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """icskg: the knowledge graph of England's NHS Integrated Care Systems."""
+    ctx.obj = {"data_dir": data_dir}
+
+
+def _settings(ctx: click.Context, **flags: Any) -> Settings:
+    return load_settings({**ctx.find_root().obj, **flags})
+
+
+def _run_build(settings: Settings) -> None:
+    store = EmbeddedStore(settings.data_dir)
+    started = time.perf_counter()
+    with click.progressbar(length=len(READERS) + 2, label="Building", file=sys.stderr,
+                           item_show_func=lambda step: step or "") as bar:
+        def progress(step: str) -> None:
+            bar.update(1, step)
+        result = build_store(store, progress=progress)
+    seconds = time.perf_counter() - started
+    click.echo(f"Built dataset {result.version[:12]} in {seconds:.1f} s: "
+               f"{result.triples:,} triples in {len(result.graphs)} named graphs")
+    for name, count in result.graphs.items():
+        click.echo(f"  {count:>8,}  {name}")
+    click.echo(f"Store: {store.link.resolve()}")
+
+
+@main.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Build the store from ontology/ and data/sources/, replacing the old one atomically."""
+    _run_build(_settings(ctx))
+
+
+def _read_query(text: str | None, file: Path | None) -> str:
+    if text and file:
+        raise Failure("Give the query as text or with --file, not both.")
+    if file:
+        return file.read_text(encoding="utf-8")
+    if text == "-" or (text is None and not sys.stdin.isatty()):
+        return sys.stdin.read()
+    if not text:
+        raise Failure("No query: give it as an argument, with --file, or on standard input.")
+    return text
+
+
+def _table(result: QueryResult) -> str:
+    header = result.variables()
+    rows = [tuple("" if v is None else v for v in row) for row in result.rows()]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    out = [line.format(*header), line.format(*("-" * w for w in widths))]
+    out += [line.format(*row) for row in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--file", "-f", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the query from this file.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              help="table, csv, tsv, json or xml; for CONSTRUCT/DESCRIBE also turtle, ntriples, "
+                   "jsonld, rdfxml.")
+@click.pass_context
+def query(ctx: click.Context, query: str | None, file: Path | None, fmt: str) -> None:
+    """Run a SPARQL QUERY (text, --file, or - for standard input) on the built store."""
+    sparql = _read_query(query, file)
+    result = EmbeddedStore(_settings(ctx).data_dir).query(sparql)
+    if fmt == "table":
+        click.echo(_table(result))
+        return
+    formats = RDF_FORMATS if result.kind == "graph" else RESULT_FORMATS
+    chosen = by_name(fmt, formats)
+    if chosen is None:
+        names = ", ".join(["table", *(f.name for f in formats)])
+        raise Failure(f"--format {fmt} does not fit this query's result; use one of: {names}")
+    click.echo(result.serialize(chosen).decode("utf-8"), nl=False)
+
+
+@main.command()
+@click.option("--format", "fmt", default="trig", show_default=True,
+              type=click.Choice(["trig", "nquads", "turtle", "ntriples", "jsonld", "rdfxml"]),
+              help="Serialisation; turtle, ntriples and rdfxml hold one graph (the union by default).")
+@click.option("--graph", help="Export only this named graph (its IRI).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here instead of standard output.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, graph: str | None, output: Path | None) -> None:
+    """Export the built dataset, or one named graph of it."""
+    store = EmbeddedStore(_settings(ctx).data_dir)
+    chosen = by_name(fmt, RDF_FORMATS)
+    assert chosen is not None
+    if graph is not None and graph not in store.graphs():
+        raise Failure(f"No named graph {graph}; `icskg query` with "
+                      "'SELECT DISTINCT ?g { GRAPH ?g {} }' lists them.")
+    if graph is None and not chosen.holds_datasets:
+        data = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").serialize(chosen)
+    else:
+        data = store.quads(chosen, graph)
+    if output:
+        output.write_bytes(data)
+        click.echo(f"Wrote {len(data):,} bytes to {output}", err=True)
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
+
+
+@main.command()
+@click.option("--host", help="Interface to listen on [env ICSKG_HOST; default 127.0.0.1].")
+@click.option("--port", type=int, help="Port [env ICSKG_PORT; default 8000].")
+@click.option("--workers", type=int, help="Worker processes [env ICSKG_WORKERS; default 2].")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the SPARQL endpoint and pages with gunicorn, building the store first if missing."""
+    from icskg.web.server import run
+
+    settings = _settings(ctx, host=host, port=port, workers=workers)
+    if not EmbeddedStore(settings.data_dir).exists():
+        click.echo("No store yet: building it first.", err=True)
+        _run_build(settings)
+    run(settings)

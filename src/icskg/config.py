@@ -1,0 +1,66 @@
+"""Settings, read in one place: defaults, then ``ICSKG_*`` environment variables, then CLI flags.
+
+Every other module receives a :class:`Settings`; none reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "ICSKG_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What an operator can set. Field ``x`` is read from ``ICSKG_X``."""
+
+    data_dir: Path = Path("var")
+    """Where built stores live (``store`` is a link to the one being served)."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    """Web worker processes; each opens the store read-only."""
+    worker_timeout: int = 60
+    """Seconds a web worker may spend on one request before it is killed and replaced."""
+    max_body_bytes: int = 1_000_000
+    """Largest request body accepted by the endpoint."""
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "store"
+
+
+def _coerce(kind: Any, raw: str, name: str) -> Any:
+    try:
+        if kind in (int, "int"):
+            return int(raw)
+        if kind in (Path, "Path"):
+            return Path(raw)
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind}") from None
+    return raw
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build settings from defaults, then ``environ`` (``os.environ`` by default), then ``overrides``.
+
+    ``None`` values in ``overrides`` (CLI flags not given) are ignored.
+
+    :raises ValueError: if an environment value has the wrong type.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in fields(Settings):
+        raw = environ.get(ENV_PREFIX + field.name.upper())
+        if raw is not None:
+            values[field.name] = _coerce(field.type, raw, field.name)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = Path(value) if key == "data_dir" else value
+    return replace(Settings(), **values)

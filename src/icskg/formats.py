@@ -1,0 +1,72 @@
+"""The serialisations icskg reads and writes, and content negotiation between them.
+
+One table for SPARQL results (SELECT, ASK) and one for RDF (CONSTRUCT, DESCRIBE, exports), each
+naming the media type, the short name used by ``format=`` and ``--format``, and the file extension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    media_type: str
+    extension: str
+    engine: ox.QueryResultsFormat | ox.RdfFormat
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def holds_datasets(self) -> bool:
+        return isinstance(self.engine, ox.RdfFormat) and self.engine.supports_datasets
+
+
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", "srj", ox.QueryResultsFormat.JSON,
+           ("application/json",)),
+    Format("xml", "application/sparql-results+xml", "srx", ox.QueryResultsFormat.XML,
+           ("application/xml", "text/xml")),
+    Format("csv", "text/csv", "csv", ox.QueryResultsFormat.CSV),
+    Format("tsv", "text/tab-separated-values", "tsv", ox.QueryResultsFormat.TSV),
+)
+
+RDF_FORMATS: tuple[Format, ...] = (
+    Format("turtle", "text/turtle", "ttl", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
+    Format("ntriples", "application/n-triples", "nt", ox.RdfFormat.N_TRIPLES, ("text/plain",)),
+    Format("jsonld", "application/ld+json", "jsonld", ox.RdfFormat.JSON_LD, ("application/json",)),
+    Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML,
+           ("application/xml", "text/xml")),
+    Format("trig", "application/trig", "trig", ox.RdfFormat.TRIG),
+    Format("nquads", "application/n-quads", "nq", ox.RdfFormat.N_QUADS),
+)
+
+
+def by_name(name: str, formats: tuple[Format, ...]) -> Format | None:
+    """The format called ``name`` (a short name, an extension or a media type), or None."""
+    name = name.strip().lower()
+    for fmt in formats:
+        if name in (fmt.name, fmt.extension, fmt.media_type, *fmt.aliases):
+            return fmt
+    return None
+
+
+def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
+    """Pick the format the client prefers from ``formats``; the first one if it accepts anything.
+
+    Returns None when the client accepts none of them (HTTP 406).
+    """
+    if not accept or not accept.strip():
+        return formats[0]
+    offered: dict[str, Format] = {}
+    for fmt in formats:
+        offered.setdefault(fmt.media_type, fmt)
+    for fmt in formats:
+        for alias in fmt.aliases:
+            offered.setdefault(alias, fmt)
+    best = parse_accept_header(accept, MIMEAccept).best_match(list(offered))
+    return offered[best] if best else None

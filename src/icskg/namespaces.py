@@ -1,0 +1,147 @@
+"""Every IRI and prefix icskg uses, spelled once.
+
+Our own vocabulary is a *closed* namespace: ``ICS.IntegratedCareBord`` raises
+``AttributeError`` instead of minting a wrong IRI. A test checks that these terms
+and the ones declared in ``ontology/*.ttl`` are the same set.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SKOS,
+    TIME,
+    VANN,
+    XSD,
+    DefinedNamespace,
+)
+
+BASE = "https://w3id.org/icskg/"
+
+
+class ICS(DefinedNamespace):
+    """The icskg ontology (https://w3id.org/icskg/def/)."""
+
+    _fail = True
+    _NS = Namespace(BASE + "def/")
+
+    # classes: bodies
+    IntegratedCareSystem: URIRef
+    IntegratedCareBoard: URIRef
+    IntegratedCarePartnership: URIRef
+    NHSEnglandRegion: URIRef
+    SubICBLocation: URIRef
+    ClinicalCommissioningGroup: URIRef
+    LocalAuthority: URIRef
+    UpperTierLocalAuthority: URIRef
+    LowerTierLocalAuthority: URIRef
+    NHSProviderTrust: URIRef
+    NHSTrust: URIRef
+    NHSFoundationTrust: URIRef
+    PrimaryCareNetwork: URIRef
+    GPPractice: URIRef
+    # classes: geography, memberships, records
+    Area: URIRef
+    PracticeMembership: URIRef
+    ReportedLeadershipRole: URIRef
+    SourceTable: URIRef
+    TrustType: URIRef
+    # datatypes
+    GSSCode: URIRef
+    # properties: identity and time
+    odsCode: URIRef
+    gssCode: URIRef
+    startDate: URIRef
+    endDate: URIRef
+    # properties: structure
+    hasIntegratedCareBoard: URIRef
+    hasIntegratedCarePartnership: URIRef
+    inRegion: URIRef
+    coversArea: URIRef
+    withinArea: URIRef
+    partlyWithinArea: URIRef
+    predecessor: URIRef
+    withinSubICBLocation: URIRef
+    withinIntegratedCareBoard: URIRef
+    # properties: providers
+    trustType: URIRef
+    headquartersWithin: URIRef
+    partnerOfIntegratedCareBoard: URIRef
+    hasMajorEmergencyDepartment: URIRef
+    # properties: reported leadership
+    roleAsReported: URIRef
+    statusAsReported: URIRef
+    reportedOn: URIRef
+    # properties: provenance of source tables
+    vintage: URIRef
+    sha256: URIRef
+    rowCount: URIRef
+    completeness: URIRef
+    doubt: URIRef
+
+
+# Individuals and data, minted by code from codes (never from names).
+ID = Namespace(BASE + "id/")
+ORG_ID = Namespace(BASE + "id/org/")
+AREA = Namespace(BASE + "id/area/")
+ICS_ID = Namespace(BASE + "id/ics/")
+ICP_ID = Namespace(BASE + "id/icp/")
+LA = Namespace(BASE + "id/la/")
+CCG = Namespace(BASE + "id/ccg/")
+PERSON = Namespace(BASE + "id/person/")
+MEMBERSHIP = Namespace(BASE + "id/membership/")
+SOURCE = Namespace(BASE + "id/source/")
+GRAPH = Namespace(BASE + "graph/")
+TRUST_TYPE = Namespace(BASE + "def/trust-type/")
+ONTOLOGY = URIRef(BASE + "def/")
+
+# Links out.
+ONS_GEOGRAPHY = Namespace("http://statistics.data.gov.uk/id/statistical-geography/")
+ODS_SYSTEM = URIRef("https://fhir.nhs.uk/Id/ods-organization-code")
+LEGISLATION = Namespace("http://www.legislation.gov.uk/id/")
+HEALTH_AND_CARE_ACT_2022 = LEGISLATION["ukpga/2022/31"]
+OGL_3 = URIRef(
+    "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+)
+
+PREFIXES: dict[str, str] = {
+    "ics": str(ICS._NS),
+    "icsid": str(ID),
+    "graph": str(GRAPH),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "dcterms": str(DCTERMS),
+    "dcat": str(DCAT),
+    "skos": str(SKOS),
+    "owl": str(OWL),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "schema": str(SDO),
+    "foaf": str(FOAF),
+    "time": str(TIME),
+    "vann": str(VANN),
+    "onsgeo": str(ONS_GEOGRAPHY),
+    "leg": str(LEGISLATION),
+}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind every icskg prefix on ``graph`` (replacing rdflib's defaults) and return it."""
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True, replace=True)
+    return graph
+
+
+def sparql_prologue() -> str:
+    """The PREFIX lines for every icskg prefix, for queries shown to people."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

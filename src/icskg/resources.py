@@ -1,0 +1,16 @@
+"""Where the project's files live. Nothing else in icskg spells a path into the checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+ONTOLOGY_DIR = PROJECT_DIR / "ontology"
+DATA_DIR = PROJECT_DIR / "data"
+SOURCE_TABLES_DIR = DATA_DIR / "sources"
+QUERIES_DIR = PROJECT_DIR / "queries"
+
+
+def ontology_files() -> list[Path]:
+    """The ontology modules, in a stable order."""
+    return sorted(ONTOLOGY_DIR.glob("*.ttl"))

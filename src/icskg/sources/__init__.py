@@ -1,0 +1,23 @@
+"""Readers that turn the reference tables in ``data/sources/`` into RDF graphs, one named graph each.
+
+Each reader module has ``FILES`` (the tables it reads) and ``build(directory) -> Graph``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from icskg.sources import icb_leaders, icbs, local_authorities, pcns, sub_icb_locations, trusts
+from icskg.sources.common import SourceError
+
+#: graph name -> reader, in build order.
+READERS: dict[str, ModuleType] = {
+    "icbs": icbs,
+    "sub-icb-locations": sub_icb_locations,
+    "local-authorities": local_authorities,
+    "trusts": trusts,
+    "pcns": pcns,
+    "icb-leaders": icb_leaders,
+}
+
+__all__ = ["READERS", "SourceError"]

@@ -1,0 +1,241 @@
+"""Where the built graph lives and how it is queried.
+
+:class:`Store` is the small interface every caller uses (query, replace the dataset, list
+graphs). :class:`EmbeddedStore` is the default: a pyoxigraph (RocksDB) store on disk, opened
+read-only by readers, with the union of the named graphs as the SPARQL default graph.
+
+A build never writes into the store being served. It loads a new directory under
+``builds/``, marks it complete, then swaps the ``store`` symbolic link to it with one atomic
+rename, so a failed or interrupted build leaves the previous store serving.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import shutil
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from icskg.formats import Format
+
+COMPLETE_MARKER = "icskg-build.json"
+KEEP_BUILDS = 2
+
+
+class StoreError(RuntimeError):
+    """The store is missing, damaged or cannot answer."""
+
+
+class QuerySyntaxError(ValueError):
+    """The query is not valid SPARQL 1.1; the message is the parser's."""
+
+
+@dataclass(frozen=True)
+class GraphSource:
+    """One named graph to load: its IRI and its triples as N-Triples."""
+
+    name: str
+    ntriples: bytes
+
+
+class QueryResult(ABC):
+    """The answer to one query, serialisable once."""
+
+    kind: str
+    """``"bindings"`` (SELECT), ``"boolean"`` (ASK) or ``"graph"`` (CONSTRUCT, DESCRIBE)."""
+
+    @abstractmethod
+    def serialize(self, fmt: Format) -> bytes: ...
+
+    @abstractmethod
+    def variables(self) -> list[str]: ...
+
+    @abstractmethod
+    def rows(self) -> Iterator[tuple[str | None, ...]]:
+        """Each solution as plain strings (IRIs and literal values), in ``variables()`` order."""
+
+
+class Store(ABC):
+    """What icskg needs of a triple store."""
+
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        default_graphs: Iterable[str] = (),
+        named_graphs: Iterable[str] = (),
+    ) -> QueryResult:
+        """Run a SPARQL 1.1 query. With no ``default_graphs`` the default graph is the union of all.
+
+        :raises QuerySyntaxError: if the query does not parse.
+        """
+
+    @abstractmethod
+    def replace_dataset(self, graphs: Iterable[GraphSource], info: dict) -> None:
+        """Replace everything in the store with ``graphs``, all at once or not at all."""
+
+    @abstractmethod
+    def graphs(self) -> list[str]:
+        """The IRIs of the named graphs."""
+
+    @abstractmethod
+    def info(self) -> dict:
+        """What the build recorded about the dataset (its version, graph sizes)."""
+
+
+def _term_text(term: object) -> str | None:
+    return None if term is None else term.value  # type: ignore[attr-defined]
+
+
+class EmbeddedResult(QueryResult):
+    def __init__(self, raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> None:
+        self._raw = raw
+        if isinstance(raw, ox.QuerySolutions):
+            self.kind = "bindings"
+        elif isinstance(raw, ox.QueryBoolean):
+            self.kind = "boolean"
+        else:
+            self.kind = "graph"
+
+    def serialize(self, fmt: Format) -> bytes:
+        return self._raw.serialize(format=fmt.engine)  # type: ignore[arg-type]
+
+    def variables(self) -> list[str]:
+        if self.kind == "bindings":
+            return [v.value for v in self._raw.variables]  # type: ignore[union-attr]
+        return ["result"] if self.kind == "boolean" else ["subject", "predicate", "object"]
+
+    def rows(self) -> Iterator[tuple[str | None, ...]]:
+        if self.kind == "boolean":
+            yield ("true" if bool(self._raw) else "false",)
+        elif self.kind == "graph":
+            for triple in self._raw:  # type: ignore[union-attr]
+                yield tuple(_term_text(t) for t in triple)
+        else:
+            names = self.variables()
+            for solution in self._raw:  # type: ignore[union-attr]
+                yield tuple(_term_text(solution[n]) for n in names)
+
+
+class EmbeddedStore(Store):
+    """A pyoxigraph store under ``data_dir``; see the module docstring for the layout."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.link = self.data_dir / "store"
+        self.builds = self.data_dir / "builds"
+        self._reader: ox.Store | None = None
+        self._reader_path: Path | None = None
+
+    # reading ---------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return (self.link.resolve() / COMPLETE_MARKER).is_file()
+
+    def _open(self) -> ox.Store:
+        """Open the current build read-only, reopening if a new build has been swapped in."""
+        target = self.link.resolve()
+        if self._reader is not None and target == self._reader_path:
+            return self._reader
+        if not self.link.exists():
+            raise StoreError(f"No store at {self.link}. Run `icskg build` first.")
+        if not (target / COMPLETE_MARKER).is_file():
+            raise StoreError(
+                f"The store at {target} is incomplete or damaged. Run `icskg build` to rebuild it."
+            )
+        try:
+            self._reader = ox.Store.read_only(str(target))
+        except OSError as exc:
+            raise StoreError(
+                f"The store at {target} cannot be opened ({exc}). Run `icskg build` to rebuild it."
+            ) from exc
+        self._reader_path = target
+        return self._reader
+
+    def query(
+        self,
+        sparql: str,
+        default_graphs: Iterable[str] = (),
+        named_graphs: Iterable[str] = (),
+    ) -> QueryResult:
+        store = self._open()
+        defaults = [ox.NamedNode(g) for g in default_graphs]
+        named = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            raw = store.query(
+                sparql,
+                use_default_graph_as_union=not defaults,
+                default_graph=defaults or None,
+                named_graphs=named or None,
+            )
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        except ValueError as exc:  # e.g. an invalid IRI in a graph parameter
+            raise QuerySyntaxError(str(exc)) from None
+        return EmbeddedResult(raw)
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._open().named_graphs())
+
+    def info(self) -> dict:
+        self._open()
+        assert self._reader_path is not None
+        return json.loads((self._reader_path / COMPLETE_MARKER).read_text(encoding="utf-8"))
+
+    def quads(self, fmt: Format, graph: str | None = None) -> bytes:
+        """Serialise the whole dataset (or one named graph) in ``fmt``."""
+        store = self._open()
+        if graph is None:
+            return store.dump(format=fmt.engine)  # type: ignore[arg-type]
+        return store.dump(format=fmt.engine, from_graph=ox.NamedNode(graph))  # type: ignore[arg-type]
+
+    # writing ---------------------------------------------------------------------------------
+    def replace_dataset(self, graphs: Iterable[GraphSource], info: dict) -> None:
+        self.builds.mkdir(parents=True, exist_ok=True)
+        staging = self.builds / f".staging-{uuid.uuid4().hex}"
+        try:
+            writer = ox.Store(str(staging))
+            sizes: dict[str, int] = {}
+            for source in graphs:
+                writer.bulk_load(
+                    source.ntriples, format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=ox.NamedNode(source.name),
+                )
+                sizes[source.name] = source.ntriples.count(b"\n")
+            writer.flush()
+            del writer
+            gc.collect()  # closes RocksDB before the directory moves
+            (staging / COMPLETE_MARKER).write_text(
+                json.dumps({**info, "graph_triples": sizes}, indent=2, sort_keys=True),
+                encoding="utf-8",
+            )
+            final = self.builds / f"{info.get('version', 'build')[:12]}-{uuid.uuid4().hex[:8]}"
+            os.rename(staging, final)
+            next_link = self.data_dir / f".store-{uuid.uuid4().hex}"
+            os.symlink(final.relative_to(self.data_dir), next_link)
+            os.replace(next_link, self.link)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        self._prune(keep=final)
+
+    def _prune(self, keep: Path) -> None:
+        """Remove older builds, keeping the newest few (readers may still have them open),
+        and staging directories that interrupted builds left over an hour ago."""
+        now = time.time()
+        builds = sorted(
+            (p for p in self.builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime, reverse=True,
+        )
+        for old in builds[KEEP_BUILDS:]:
+            if old != keep:
+                shutil.rmtree(old, ignore_errors=True)
+        for stale in self.builds.glob(".staging-*"):
+            if now - stale.stat().st_mtime > 3600:
+                shutil.rmtree(stale, ignore_errors=True)

@@ -1,0 +1,61 @@
+"""The Flask application: a thin layer that answers HTTP from the store and never writes to it."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from icskg.config import Settings, load_settings
+from icskg.store import EmbeddedStore, Store
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
+    """Create the web app over ``store`` (by default the embedded store in ``settings.data_dir``)."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions["icskg.settings"] = settings
+    app.extensions["icskg.store"] = store or EmbeddedStore(settings.data_dir)
+
+    from icskg.web import home, sparql
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(sparql.bp)
+
+    @app.after_request
+    def secure(response: Response) -> Response:
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return error_response(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "The server failed to answer this request. It has been logged.")
+
+    return app
+
+
+def error_response(status: int, message: str) -> Response:
+    """A short plain-text error: the status and what to fix, never a traceback."""
+    return Response(f"{status} {message}\n", status=status, mimetype="text/plain")
+
+
+def current_store() -> Store:
+    from flask import current_app
+
+    return current_app.extensions["icskg.store"]

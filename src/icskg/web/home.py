@@ -1,0 +1,59 @@
+"""``/``: what the graph holds and how to query it."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import Blueprint, render_template
+
+from icskg import __version__
+from icskg.namespaces import ICS, sparql_prologue
+from icskg.store import Store
+from icskg.web import current_store
+
+bp = Blueprint("home", __name__)
+
+CLASS_COUNTS = """
+SELECT ?class ?label (COUNT(DISTINCT ?thing) AS ?count) WHERE {
+  ?thing a ?class .
+  ?class rdfs:label ?label .
+  FILTER(STRSTARTS(STR(?class), STR(ics:)))
+} GROUP BY ?class ?label ORDER BY DESC(?count)
+"""
+GRAPHS = """
+SELECT ?graph ?label (SAMPLE(?vintage) AS ?vintage) (GROUP_CONCAT(DISTINCT ?table; separator=" ") AS ?tables)
+WHERE {
+  GRAPH graph:meta { ?graph a prov:Entity ; rdfs:label ?label .
+    OPTIONAL { ?graph ics:vintage ?vintage } OPTIONAL { ?graph prov:wasDerivedFrom ?table } }
+} GROUP BY ?graph ?label ORDER BY ?graph
+"""
+EXAMPLE = """SELECT ?icb ?name WHERE {
+  ?icb a ics:IntegratedCareBoard ; rdfs:label ?name .
+} ORDER BY ?name"""
+
+
+def _select(store: Store, query: str) -> list[dict[str, str | None]]:
+    result = store.query(sparql_prologue() + query)
+    names = result.variables()
+    return [dict(zip(names, row, strict=True)) for row in result.rows()]
+
+
+@lru_cache(maxsize=4)
+def _summary(version: str, store: Store) -> dict:
+    """The page's facts for one dataset version (computed once per version and worker)."""
+    info = store.info()
+    graphs = _select(store, GRAPHS)
+    for graph in graphs:
+        graph["triples"] = info.get("graph_triples", {}).get(graph["graph"])
+        graph["tables"] = (graph["tables"] or "").split()
+    return {"classes": _select(store, CLASS_COUNTS), "graphs": graphs, "info": info}
+
+
+@bp.route("/")
+def index() -> str:
+    store = current_store()
+    summary = _summary(store.info()["version"], store)
+    return render_template(
+        "home.html", version=__version__, example=EXAMPLE, prefixes=sparql_prologue(),
+        ics=str(ICS._NS), **summary,
+    )

@@ -1,0 +1,38 @@
+"""Run the app under gunicorn, the production server, with one read-only store per worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from icskg.config import Settings
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from icskg.web import create_app
+
+        return create_app(self.settings)
+
+
+def run(settings: Settings) -> None:
+    """Serve until interrupted. Workers are forked before the app is created, so each opens
+    its own store; a worker stuck past ``worker_timeout`` is killed and replaced."""
+    _Gunicorn(settings, {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "timeout": settings.worker_timeout,
+        "accesslog": "-",
+        "errorlog": "-",
+        "preload_app": False,
+    }).run()

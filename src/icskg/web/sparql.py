@@ -1,0 +1,131 @@
+"""``/sparql``: the SPARQL 1.1 Protocol for queries, read-only.
+
+Requests: ``GET ?query=``, ``POST`` URL-encoded form, ``POST application/sparql-query``.
+Answers: results by content negotiation (or ``format=``); 400 for a malformed query, 403 for any
+update, 406 when no offered format is acceptable, 413 for a body over the limit, 415 for an
+unsupported request body.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs
+
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
+from icskg.store import QuerySyntaxError
+from icskg.web import current_store, error_response
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted."
+# An update's first keyword after its prologue; used only to word the refusal of a text that
+# did not parse as a query.
+UPDATE_START = re.compile(
+    r"^\s*(?:(?:PREFIX\s+[^:\s]*:\s*<[^>]*>|BASE\s*<[^>]*>|#[^\n]*)\s*)*"
+    r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _body(limit: int) -> bytes:
+    """Read the request body, counting bytes ourselves: a chunked body has no Content-Length."""
+    chunks, size = [], 0
+    while chunk := request.stream.read(65536):
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(413, f"The request body is larger than the limit of {limit:,} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(400, "The request body is not valid UTF-8.") from None
+
+
+def _parameters() -> tuple[MultiDict, str | None]:
+    """The protocol parameters and the query text, from whichever request form was used."""
+    if request.method == "GET":
+        return request.args, None
+    limit = current_app.extensions["icskg.settings"].max_body_bytes
+    if request.mimetype == FORM:
+        form = parse_qs(_text(_body(limit)), keep_blank_values=True)
+        return MultiDict([(k, v) for k, values in form.items() for v in values]), None
+    if request.mimetype == QUERY_BODY:
+        return request.args, _text(_body(limit))
+    if request.mimetype == UPDATE_BODY:
+        raise BadRequest(403, READ_ONLY)
+    raise BadRequest(
+        415,
+        f"Unsupported request body type {request.mimetype or '(none)'!r}: send "
+        f"{QUERY_BODY} or {FORM}, or use GET with ?query=.",
+    )
+
+
+def _choose_format(kind: str, params: MultiDict) -> Format:
+    formats = RDF_FORMATS if kind == "graph" else RESULT_FORMATS
+    override = params.get("format") or request.args.get("format")
+    if override:
+        chosen = by_name(override, formats)
+        if chosen is None:
+            names = ", ".join(f.name for f in formats)
+            raise BadRequest(400, f"format={override} does not fit this query; use one of: {names}.")
+        return chosen
+    chosen = negotiate(request.headers.get("Accept"), formats)
+    if chosen is None:
+        offered = ", ".join(f.media_type for f in formats)
+        raise BadRequest(406, f"None of the accepted types can hold this result; offered: {offered}.")
+    return chosen
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    try:
+        params, body_query = _parameters()
+        if "update" in params:
+            raise BadRequest(403, READ_ONLY)
+        queries = params.getlist("query")
+        if body_query is not None:
+            queries.append(body_query)
+        if not queries:
+            if request.method == "GET" and request.accept_mimetypes.accept_html:
+                return redirect(url_for("home.index"))
+            raise BadRequest(400, "Missing the 'query' parameter.")
+        if len(queries) > 1:
+            raise BadRequest(400, "Give exactly one query.")
+        return _answer(queries[0], params)
+    except BadRequest as exc:
+        return error_response(exc.status, str(exc))
+
+
+def _answer(sparql: str, params: MultiDict) -> Response:
+    try:
+        result = current_store().query(
+            sparql,
+            default_graphs=params.getlist("default-graph-uri"),
+            named_graphs=params.getlist("named-graph-uri"),
+        )
+    except QuerySyntaxError as exc:
+        if UPDATE_START.match(sparql):
+            raise BadRequest(403, READ_ONLY) from None
+        raise BadRequest(400, f"Malformed query: {exc}") from None
+    fmt = _choose_format(result.kind, params)
+    response = Response(result.serialize(fmt), mimetype=fmt.media_type)
+    if fmt.media_type.startswith("text/"):
+        response.charset = "utf-8"
+    response.vary.add("Accept")
+    return response
