@@ -121,7 +121,7 @@ def build_graphs(
         except SourceError as exc:
             raise BuildError(str(exc)) from exc
         _describe_graph(meta, catalogue, GRAPH[name], [SOURCE[f] for f in reader.FILES])
-        meta.add((GRAPH[name], RDFS.label, Literal(f"Reference data: {name}", lang="en")))
+        meta.add((GRAPH[name], RDFS.label, Literal(reader.TITLE, lang="en")))
     graphs[str(GRAPH.meta)] = meta
     return version, graphs
 

@@ -88,7 +88,7 @@ def _table(result: QueryResult) -> str:
     header = result.variables()
     rows = [tuple("" if v is None else v for v in row) for row in result.rows()]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [line.format(*header), line.format(*("-" * w for w in widths))]
     out += [line.format(*row) for row in rows]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
@@ -134,10 +134,7 @@ def export(ctx: click.Context, fmt: str, graph: str | None, output: Path | None)
     if graph is not None and graph not in store.graphs():
         raise Failure(f"No named graph {graph}; `icskg query` with "
                       "'SELECT DISTINCT ?g { GRAPH ?g {} }' lists them.")
-    if graph is None and not chosen.holds_datasets:
-        data = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").serialize(chosen)
-    else:
-        data = store.quads(chosen, graph)
+    data = store.quads(chosen, graph)
     if output:
         output.write_bytes(data)
         click.echo(f"Wrote {len(data):,} bytes to {output}", err=True)

@@ -6,9 +6,10 @@ Every other module receives a :class:`Settings`; none reads the environment itse
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 ENV_PREFIX = "ICSKG_"
 

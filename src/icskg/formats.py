@@ -20,6 +20,7 @@ class Format:
     extension: str
     engine: ox.QueryResultsFormat | ox.RdfFormat
     aliases: tuple[str, ...] = ()
+    """Other media types, and the names clients such as SPARQLWrapper send as ``format=``."""
 
     @property
     def holds_datasets(self) -> bool:
@@ -36,11 +37,14 @@ RESULT_FORMATS: tuple[Format, ...] = (
 )
 
 RDF_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "text/turtle", "ttl", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
+    # Turtle is valid N3, so clients asking for N3 (SPARQLWrapper's format=n3) get Turtle.
+    Format("turtle", "text/turtle", "ttl", ox.RdfFormat.TURTLE,
+           ("application/x-turtle", "text/n3", "n3")),
     Format("ntriples", "application/n-triples", "nt", ox.RdfFormat.N_TRIPLES, ("text/plain",)),
-    Format("jsonld", "application/ld+json", "jsonld", ox.RdfFormat.JSON_LD, ("application/json",)),
+    Format("jsonld", "application/ld+json", "jsonld", ox.RdfFormat.JSON_LD,
+           ("application/json", "json-ld", "json")),
     Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML,
-           ("application/xml", "text/xml")),
+           ("application/xml", "text/xml", "rdf+xml", "xml")),
     Format("trig", "application/trig", "trig", ox.RdfFormat.TRIG),
     Format("nquads", "application/n-quads", "nq", ox.RdfFormat.N_QUADS),
 )
@@ -67,6 +71,7 @@ def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
         offered.setdefault(fmt.media_type, fmt)
     for fmt in formats:
         for alias in fmt.aliases:
-            offered.setdefault(alias, fmt)
+            if "/" in alias:
+                offered.setdefault(alias, fmt)
     best = parse_accept_header(accept, MIMEAccept).best_match(list(offered))
     return offered[best] if best else None

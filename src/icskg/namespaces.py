@@ -115,8 +115,16 @@ OGL_3 = URIRef(
 
 PREFIXES: dict[str, str] = {
     "ics": str(ICS._NS),
-    "icsid": str(ID),
+    "nhsorg": str(ORG_ID),
+    "area": str(AREA),
+    "system": str(ICS_ID),
+    "icp": str(ICP_ID),
+    "la": str(LA),
+    "ccg": str(CCG),
+    "person": str(PERSON),
+    "source": str(SOURCE),
     "graph": str(GRAPH),
+    "trusttype": str(TRUST_TYPE),
     "org": str(ORG),
     "prov": str(PROV),
     "dcterms": str(DCTERMS),

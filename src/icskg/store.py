@@ -25,6 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from icskg.formats import Format
+from icskg.namespaces import PREFIXES
 
 COMPLETE_MARKER = "icskg-build.json"
 KEEP_BUILDS = 2
@@ -190,11 +191,22 @@ class EmbeddedStore(Store):
         return json.loads((self._reader_path / COMPLETE_MARKER).read_text(encoding="utf-8"))
 
     def quads(self, fmt: Format, graph: str | None = None) -> bytes:
-        """Serialise the whole dataset (or one named graph) in ``fmt``."""
+        """Serialise the whole dataset, or one named graph, in ``fmt`` with icskg's prefixes.
+
+        A format that holds one graph (Turtle, N-Triples, RDF/XML) gets the union of the graphs.
+        """
         store = self._open()
+        prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        if graph is None and fmt.holds_datasets:
+            return store.dump(format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
         if graph is None:
-            return store.dump(format=fmt.engine)  # type: ignore[arg-type]
-        return store.dump(format=fmt.engine, from_graph=ox.NamedNode(graph))  # type: ignore[arg-type]
+            triples = (q.triple for q in store.quads_for_pattern(None, None, None))
+            return ox.serialize(triples, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        name = ox.NamedNode(graph)
+        if fmt.holds_datasets:
+            quads = store.quads_for_pattern(None, None, None, name)
+            return ox.serialize(quads, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        return store.dump(format=fmt.engine, from_graph=name, prefixes=prefixes)  # type: ignore[arg-type]
 
     # writing ---------------------------------------------------------------------------------
     def replace_dataset(self, graphs: Iterable[GraphSource], info: dict) -> None:

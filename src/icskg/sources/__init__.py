@@ -1,6 +1,7 @@
 """Readers that turn the reference tables in ``data/sources/`` into RDF graphs, one named graph each.
 
-Each reader module has ``FILES`` (the tables it reads) and ``build(directory) -> Graph``.
+Each reader module has ``TITLE`` (what its graph holds), ``FILES`` (the tables it reads) and
+``build(directory) -> Graph``.
 """
 
 from __future__ import annotations

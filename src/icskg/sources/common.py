@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
@@ -94,7 +94,10 @@ RECODE_2023 = ("2023-04-01", "2023-03-31")
 def replaced_area(
     g: Graph, old_code: str, new_code: str, dates: tuple[str, str] = RECODE_2023
 ) -> None:
-    """Record that area ``old_code`` was replaced by ``new_code``: ``dates`` is (new code's first day, old code's last day)."""
+    """Record that area ``old_code`` was replaced by ``new_code``.
+
+    ``dates`` is (the new code's first day, the old code's last day).
+    """
     changed_on, last_day = dates
     old, new = add_area(g, old_code), add_area(g, new_code)
     g.add((old, ICS.endDate, date(last_day)))

@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS
 from icskg.namespaces import ICS, MEMBERSHIP, PERSON
 from icskg.sources.common import new_graph, ods_org, read_rows
 
+TITLE = "Reported ICB chairs and chief executives (partial, dated)"
 FILES = ("icb_leaders_partial.csv",)
 COLUMNS = (
     "icb_ods", "person", "role_as_reported", "status_as_reported", "source_url",

@@ -19,6 +19,7 @@ from icskg.sources.common import (
     replaced_area,
 )
 
+TITLE = "Integrated Care Boards with their systems, partnerships, areas and NHS England regions"
 FILES = ("icb.csv",)
 COLUMNS = (
     "ods_code", "ons_code", "ons_code_2022", "name", "short_name", "nhs_region_ods",
@@ -68,5 +69,6 @@ def build(directory: Path) -> Graph:
 
         if row["ons_code_2022"] and row["ons_code_2022"] != gss:
             replaced_area(g, row["ons_code_2022"], gss)
-            g.add((AREA[row["ons_code_2022"]], RDFS.label, Literal(f"{short} ICB area (2022 boundary)", lang="en")))
+            old_label = Literal(f"{short} ICB area (2022 boundary)", lang="en")
+            g.add((AREA[row["ons_code_2022"]], RDFS.label, old_label))
     return g

@@ -1,4 +1,6 @@
-"""Local authorities and how their areas lie in sub-ICB location and ICB areas (lad_to_icb.csv, utla_to_icb.csv).
+"""Local authorities and how their areas lie in sub-ICB location and ICB areas.
+
+Read from lad_to_icb.csv and utla_to_icb.csv.
 
 Areas are related on LSOA best fit (SOURCES.md section 3): ``withinArea`` when every LSOA of the
 authority lies in the other area, ``partlyWithinArea`` when only some do. Upper-tier authorities
@@ -16,6 +18,7 @@ from rdflib.namespace import DCTERMS, ORG, RDF
 from icskg.namespaces import AREA, ICP_ID, ICS, LA
 from icskg.sources.common import add_area, add_label, new_graph, read_rows, split_codes
 
+TITLE = "Local authorities and the sub-ICB location and ICB areas they lie in"
 FILES = ("lad_to_icb.csv", "utla_to_icb.csv")
 LAD_COLUMNS = (
     "lad_code", "lad_name", "lad_type", "predecessor_lad_codes", "utla_code", "ons_region_code",

@@ -1,4 +1,7 @@
-"""Primary care networks and their member GP practices, current and past (pcn.csv, pcn_practice_membership.csv)."""
+"""Primary care networks and their member GP practices, current and past.
+
+Read from pcn.csv and pcn_practice_membership.csv.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from rdflib.namespace import ORG, RDF, SDO
 from icskg.namespaces import ICS, MEMBERSHIP, ORG_ID
 from icskg.sources.common import add_label, add_ods_code, date, new_graph, ods_org, read_rows
 
+TITLE = "Primary care networks and their member GP practices, current and past"
 FILES = ("pcn.csv", "pcn_practice_membership.csv", "sub_icb_location.csv")
 PCN_COLUMNS = ("pcn_code", "pcn_name", "sub_icb_ods", "icb_ods", "open_date", "close_date", "postcode")
 MEMBER_COLUMNS = (

@@ -19,6 +19,7 @@ from icskg.sources.common import (
     replaced_area,
 )
 
+TITLE = "Sub-ICB locations and the clinical commissioning groups they replaced"
 FILES = ("sub_icb_location.csv",)
 COLUMNS = (
     "ods_code", "ons_code", "ons_code_2022", "name", "predecessor_ccg_ons_code",

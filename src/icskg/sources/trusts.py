@@ -19,6 +19,7 @@ from icskg.sources.common import (
     split_codes,
 )
 
+TITLE = "NHS trusts and foundation trusts with their type, region and ICB links"
 FILES = ("trusts.csv",)
 COLUMNS = (
     "ods_code", "display_name", "is_foundation_trust", "type", "has_major_ae", "nhs_region_ods",

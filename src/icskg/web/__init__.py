@@ -23,7 +23,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """Create the web app over ``store`` (by default the embedded store in ``settings.data_dir``)."""
     settings = settings or load_settings()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["icskg.settings"] = settings
     app.extensions["icskg.store"] = store or EmbeddedStore(settings.data_dir)
 
@@ -53,6 +52,30 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 def error_response(status: int, message: str) -> Response:
     """A short plain-text error: the status and what to fix, never a traceback."""
     return Response(f"{status} {message}\n", status=status, mimetype="text/plain")
+
+
+class BodyTooLarge(Exception):
+    """The request body passed ``Settings.max_body_bytes``."""
+
+
+def read_body() -> bytes:
+    """Read the request body, counting the bytes ourselves.
+
+    Werkzeug's ``MAX_CONTENT_LENGTH`` silently truncates a chunked body (no Content-Length)
+    instead of refusing it, so it is not used; this reads one byte past the limit and raises.
+
+    :raises BodyTooLarge: when the body is over the limit (answer 413).
+    """
+    from flask import current_app
+
+    limit = current_app.extensions["icskg.settings"].max_body_bytes
+    chunks, size = [], 0
+    while chunk := request.stream.read(min(65536, limit + 1 - size)):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"The request body is larger than the limit of {limit:,} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def current_store() -> Store:

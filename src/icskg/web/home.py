@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 
 from icskg import __version__
 from icskg.namespaces import ICS, sparql_prologue
-from icskg.store import Store
+from icskg.store import Store, StoreError
 from icskg.web import current_store
 
 bp = Blueprint("home", __name__)
@@ -21,10 +21,11 @@ SELECT ?class ?label (COUNT(DISTINCT ?thing) AS ?count) WHERE {
 } GROUP BY ?class ?label ORDER BY DESC(?count)
 """
 GRAPHS = """
-SELECT ?graph ?label (SAMPLE(?vintage) AS ?vintage) (GROUP_CONCAT(DISTINCT ?table; separator=" ") AS ?tables)
+SELECT ?graph ?label (GROUP_CONCAT(DISTINCT ?v; separator=" · ") AS ?vintage)
+       (GROUP_CONCAT(DISTINCT STR(?table); separator=" ") AS ?tables)
 WHERE {
   GRAPH graph:meta { ?graph a prov:Entity ; rdfs:label ?label .
-    OPTIONAL { ?graph ics:vintage ?vintage } OPTIONAL { ?graph prov:wasDerivedFrom ?table } }
+    OPTIONAL { ?graph ics:vintage ?v } OPTIONAL { ?graph prov:wasDerivedFrom ?table } }
 } GROUP BY ?graph ?label ORDER BY ?graph
 """
 EXAMPLE = """SELECT ?icb ?name WHERE {
@@ -57,3 +58,12 @@ def index() -> str:
         "home.html", version=__version__, example=EXAMPLE, prefixes=sparql_prologue(),
         ics=str(ICS._NS), **summary,
     )
+
+
+@bp.route("/healthz")
+def healthz() -> tuple[dict, int]:
+    """200 with the dataset version when the store answers; 503 otherwise."""
+    try:
+        return {"status": "ok", "version": current_store().info()["version"]}, 200
+    except StoreError as exc:
+        return {"status": "unavailable", "reason": str(exc)}, 503

@@ -2,8 +2,8 @@
 
 Requests: ``GET ?query=``, ``POST`` URL-encoded form, ``POST application/sparql-query``.
 Answers: results by content negotiation (or ``format=``); 400 for a malformed query, 403 for any
-update, 406 when no offered format is acceptable, 413 for a body over the limit, 415 for an
-unsupported request body.
+update, 406 when no offered format is acceptable, 413 for a body over the limit (chunked ones
+included), 415 for an unsupported request body.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from icskg.store import QuerySyntaxError
-from icskg.web import current_store, error_response
+from icskg.web import BodyTooLarge, current_store, error_response, read_body
 
 bp = Blueprint("sparql", __name__)
 
@@ -39,17 +39,6 @@ class BadRequest(Exception):
         self.status = status
 
 
-def _body(limit: int) -> bytes:
-    """Read the request body, counting bytes ourselves: a chunked body has no Content-Length."""
-    chunks, size = [], 0
-    while chunk := request.stream.read(65536):
-        size += len(chunk)
-        if size > limit:
-            raise BadRequest(413, f"The request body is larger than the limit of {limit:,} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8")
@@ -61,12 +50,11 @@ def _parameters() -> tuple[MultiDict, str | None]:
     """The protocol parameters and the query text, from whichever request form was used."""
     if request.method == "GET":
         return request.args, None
-    limit = current_app.extensions["icskg.settings"].max_body_bytes
     if request.mimetype == FORM:
-        form = parse_qs(_text(_body(limit)), keep_blank_values=True)
+        form = parse_qs(_text(read_body()), keep_blank_values=True)
         return MultiDict([(k, v) for k, values in form.items() for v in values]), None
     if request.mimetype == QUERY_BODY:
-        return request.args, _text(_body(limit))
+        return request.args, _text(read_body())
     if request.mimetype == UPDATE_BODY:
         raise BadRequest(403, READ_ONLY)
     raise BadRequest(
@@ -110,6 +98,8 @@ def endpoint() -> Response:
         return _answer(queries[0], params)
     except BadRequest as exc:
         return error_response(exc.status, str(exc))
+    except BodyTooLarge as exc:
+        return error_response(413, str(exc))
 
 
 def _answer(sparql: str, params: MultiDict) -> Response:

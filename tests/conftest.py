@@ -1,0 +1,106 @@
+"""Shared fixtures: one store built from the real tables per test session, the app over it,
+and a real gunicorn server on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from icskg.build import BuildResult, build_store
+from icskg.config import Settings, load_settings
+from icskg.namespaces import sparql_prologue
+from icskg.store import EmbeddedStore
+from icskg.web import create_app
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="session")
+def build_result(data_dir: Path) -> BuildResult:
+    return build_store(EmbeddedStore(data_dir))
+
+
+@pytest.fixture(scope="session")
+def store(data_dir: Path, build_result: BuildResult) -> EmbeddedStore:
+    return EmbeddedStore(data_dir)
+
+
+@pytest.fixture(scope="session")
+def select(store: EmbeddedStore):
+    """Run a SELECT with every icskg prefix declared; rows as dicts of plain strings."""
+
+    def run(query: str) -> list[dict[str, str | None]]:
+        result = store.query(sparql_prologue() + query)
+        names = result.variables()
+        return [dict(zip(names, row, strict=True)) for row in result.rows()]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path, store: EmbeddedStore) -> Settings:
+    return load_settings({"data_dir": data_dir}, environ={})
+
+
+@pytest.fixture()
+def app(settings: Settings) -> Flask:
+    return create_app(settings)
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(data_dir: Path, store: EmbeddedStore) -> Iterator[str]:
+    """``icskg serve`` as README runs it (gunicorn), on a free loopback port; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "ICSKG_DATA_DIR": str(data_dir), "ICSKG_WORKERS": "2"}
+    log_path = data_dir / "server.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "icskg", "serve", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log.close()
+            raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
+        time.sleep(0.1)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()

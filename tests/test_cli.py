@@ -1,0 +1,110 @@
+"""The command line, through click's runner: right answers, clear errors, never a traceback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner, Result
+
+from icskg.cli import main
+
+COUNT_ICBS = ("PREFIX ics: <https://w3id.org/icskg/def/> "
+              "SELECT (COUNT(*) AS ?n) WHERE { ?x a ics:IntegratedCareBoard }")
+
+
+@pytest.fixture()
+def icskg(data_dir):
+    def run(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(main, ["--data-dir", str(data_dir), *args], input=input)
+
+    return run
+
+
+def assert_clean_failure(result: Result, message: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_build_reports_what_it_built(tmp_path):
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "build"])
+    assert result.exit_code == 0, result.output
+    assert "named graphs" in result.output
+    assert "https://w3id.org/icskg/graph/icbs" in result.output
+
+
+def test_query_as_a_table(icskg, store):
+    result = icskg("query", COUNT_ICBS)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[2].strip() == "42"
+    assert "(1 row)" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml"])
+def test_query_in_each_result_format(icskg, store, fmt):
+    result = icskg("query", COUNT_ICBS, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        assert json.loads(result.output)["results"]["bindings"][0]["n"]["value"] == "42"
+    elif fmt == "csv":
+        assert list(csv.reader(io.StringIO(result.output)))[1] == ["42"]
+    else:
+        assert "42" in result.output
+
+
+def test_query_from_a_file_and_from_stdin(icskg, store, tmp_path):
+    path = tmp_path / "q.rq"
+    path.write_text(COUNT_ICBS)
+    assert "42" in icskg("query", "--file", str(path), "--format", "csv").output
+    assert "42" in icskg("query", "-", "--format", "csv", input=COUNT_ICBS).output
+
+
+def test_construct_as_turtle(icskg, store):
+    result = icskg("query", "DESCRIBE <https://w3id.org/icskg/id/org/QYG>", "--format", "turtle")
+    assert result.exit_code == 0
+    assert "<https://w3id.org/icskg/id/org/QYG>" in result.output
+
+
+def test_malformed_query_is_a_clear_error(icskg, store):
+    assert_clean_failure(icskg("query", "SELEC ?x WHERE {}"), "error at 1:")
+
+
+def test_missing_query_file_is_a_clear_error(icskg, store):
+    result = icskg("query", "--file", "/nonexistent/query.rq")
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_a_format_that_does_not_fit_is_named(icskg, store):
+    assert_clean_failure(icskg("query", COUNT_ICBS, "--format", "turtle"), "does not fit")
+
+
+def test_no_store_yet_says_to_build(tmp_path):
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "query", COUNT_ICBS])
+    assert_clean_failure(result, "Run `icskg build` first")
+
+
+@pytest.mark.parametrize("fmt,marker", [
+    ("trig", "graph:icbs {"),
+    ("nquads", "<https://w3id.org/icskg/graph/trusts> ."),
+    ("turtle", "@prefix ics: <https://w3id.org/icskg/def/>"),
+    ("jsonld", '"@graph"'),
+])
+def test_export(icskg, store, tmp_path, fmt, marker):
+    out = tmp_path / f"dump.{fmt}"
+    result = icskg("export", "--format", fmt, "--output", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert marker in text
+
+
+def test_export_one_graph_and_an_unknown_graph(icskg, store):
+    one = icskg("export", "--format", "nquads", "--graph", "https://w3id.org/icskg/graph/icb-leaders")
+    assert one.exit_code == 0
+    graphs = {line.rsplit(" ", 2)[-2] for line in one.output.splitlines() if line}
+    assert graphs == {"<https://w3id.org/icskg/graph/icb-leaders>"}
+    assert_clean_failure(icskg("export", "--graph", "https://example.org/nope"), "No named graph")

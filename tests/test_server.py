@@ -1,0 +1,161 @@
+"""The endpoint as users meet it: gunicorn on loopback, started as README starts it, and a real
+SPARQL client (SPARQLWrapper) using each request form and each result format."""
+
+from __future__ import annotations
+
+import gc
+import http.client
+import urllib.error
+import urllib.request
+from urllib.parse import urlparse
+
+import pytest
+from rdflib import Graph
+from SPARQLWrapper import (
+    CSV,
+    GET,
+    JSON,
+    JSONLD,
+    N3,
+    POST,
+    POSTDIRECTLY,
+    RDFXML,
+    TSV,
+    TURTLE,
+    URLENCODED,
+    XML,
+    SPARQLWrapper,
+)
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.slow,
+    # SPARQLWrapper leaves urllib's error responses unclosed when it raises its own exceptions.
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+    # ... and converts RDF/XML and JSON-LD through rdflib's deprecated ConjunctiveGraph.
+    pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
+]
+
+COUNT = ("PREFIX ics: <https://w3id.org/icskg/def/> "
+         "SELECT (COUNT(*) AS ?n) WHERE { ?x a ics:IntegratedCareBoard }")
+WIRRAL = """PREFIX ics: <https://w3id.org/icskg/def/>
+CONSTRUCT { ?icb ics:coversArea ?icbArea } WHERE {
+  ?la ics:gssCode "E08000015" ; ics:coversArea ?area . ?area ics:withinArea ?icbArea .
+  ?icb a ics:IntegratedCareBoard ; ics:coversArea ?icbArea }"""
+QYG = "https://w3id.org/icskg/id/org/QYG"
+
+
+@pytest.fixture(autouse=True)
+def collect_leaked_responses():
+    """Collect SPARQLWrapper's unclosed responses here, under this module's warning filters."""
+    yield
+    gc.collect()
+
+
+def client(base: str, method: str, request_method: str = URLENCODED) -> SPARQLWrapper:
+    sparql = SPARQLWrapper(base + "/sparql")
+    sparql.setMethod(method)
+    sparql.setRequestMethod(request_method)
+    return sparql
+
+
+@pytest.mark.parametrize("method,request_method", [
+    (GET, URLENCODED), (POST, URLENCODED), (POST, POSTDIRECTLY),
+])
+def test_each_request_form_counts_42_icbs(live_server, method, request_method):
+    sparql = client(live_server, method, request_method)
+    sparql.setQuery(COUNT)
+    sparql.setReturnFormat(JSON)
+    bindings = sparql.queryAndConvert()["results"]["bindings"]
+    assert bindings == [{"n": {"type": "literal", "value": "42",
+                               "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+
+
+def test_select_as_xml(live_server):
+    sparql = client(live_server, GET)
+    sparql.setQuery(COUNT)
+    sparql.setReturnFormat(XML)
+    document = sparql.queryAndConvert()
+    assert document.getElementsByTagName("literal")[0].firstChild.data == "42"
+
+
+@pytest.mark.parametrize("fmt,expected", [(CSV, b"n\r\n42\r\n"), (TSV, b"?n\n42\n")])
+def test_select_as_csv_and_tsv(live_server, fmt, expected):
+    sparql = client(live_server, GET)
+    sparql.setQuery(COUNT)
+    sparql.setReturnFormat(fmt)
+    assert sparql.queryAndConvert() == expected
+
+
+@pytest.mark.parametrize("fmt", [TURTLE, N3, RDFXML, JSONLD])
+def test_construct_in_each_rdf_format(live_server, fmt):
+    sparql = client(live_server, POST)
+    sparql.setQuery(WIRRAL)
+    sparql.setReturnFormat(fmt)
+    result = sparql.query()
+    converted = result.convert()
+    graph = converted if isinstance(converted, Graph) else Graph().parse(
+        data=converted, format="turtle" if fmt in (TURTLE, N3) else "nt")
+    assert {(str(s), str(o)) for s, _, o in graph} == {
+        (QYG, "https://w3id.org/icskg/id/area/E54000008")}
+
+
+def test_ntriples_by_accept(live_server):
+    request = urllib.request.Request(
+        live_server + "/sparql?query=" + urllib.parse.quote(f"DESCRIBE <{QYG}>"),
+        headers={"Accept": "application/n-triples"})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers.get_content_type() == "application/n-triples"
+        assert f"<{QYG}> <http://www.w3.org/2000/01/rdf-schema#label>".encode() in response.read()
+
+
+def test_malformed_query_is_400(live_server):
+    sparql = client(live_server, GET)
+    sparql.setQuery("SELECT ?x WHERE { ?x ")
+    sparql.setReturnFormat(JSON)
+    with pytest.raises(QueryBadFormed, match="Malformed query"):
+        sparql.query()
+
+
+def test_update_is_refused_with_403(live_server):
+    sparql = client(live_server, POST)
+    sparql.setMethod(POST)
+    sparql.setQuery("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        sparql.query()
+    with caught.value as error:
+        assert error.code == 403
+        assert b"read-only" in error.read()
+
+
+def raw_post(base: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    url = urlparse(base)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.request("POST", "/sparql", body=body, headers=headers,
+                           encode_chunked="Transfer-Encoding" in headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_unsupported_body_type_is_415(live_server):
+    status, body = raw_post(live_server, COUNT.encode(), {"Content-Type": "text/plain"})
+    assert status == 415
+    assert b"application/sparql-query" in body
+
+
+def test_chunked_body_over_the_limit_is_413_not_truncated(live_server):
+    body = ("SELECT * WHERE { ?s ?p ?o } #" + "x" * 1_100_000).encode()
+
+    def chunks():
+        for start in range(0, len(body), 65536):
+            yield body[start:start + 65536]
+
+    status, answer = raw_post(live_server, chunks(), {
+        "Content-Type": "application/sparql-query", "Transfer-Encoding": "chunked"})
+    assert status == 413
+    assert b"limit of 1,000,000 bytes" in answer
