@@ -159,3 +159,34 @@ def test_chunked_body_over_the_limit_is_413_not_truncated(live_server):
         "Content-Type": "application/sparql-query", "Transfer-Encoding": "chunked"})
     assert status == 413
     assert b"limit of 1,000,000 bytes" in answer
+
+
+def test_serve_builds_the_store_on_first_run(tmp_path):
+    """README's first command on a fresh checkout: no store yet, `icskg serve` builds then serves."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "ICSKG_DATA_DIR": str(tmp_path / "var"), "ICSKG_WORKERS": "1"}
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "icskg", "serve", "--port", str(port)],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline, answer = time.monotonic() + 60, None
+            while answer is None and time.monotonic() < deadline and process.poll() is None:
+                try:
+                    sparql = client(f"http://127.0.0.1:{port}", GET)
+                    sparql.setQuery(COUNT)
+                    sparql.setReturnFormat(JSON)
+                    answer = sparql.queryAndConvert()["results"]["bindings"][0]["n"]["value"]
+                except OSError:
+                    time.sleep(0.2)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    assert answer == "42", (tmp_path / "serve.log").read_text()[-2000:]
+    assert "No store yet: building it first." in (tmp_path / "serve.log").read_text()

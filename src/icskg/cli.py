@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import time
 from pathlib import Path
@@ -63,6 +64,15 @@ def _run_build(settings: Settings) -> None:
     for name, count in result.graphs.items():
         click.echo(f"  {count:>8,}  {name}")
     click.echo(f"Store: {store.link.resolve()}")
+
+
+def _build_or_exit(settings: Settings) -> None:
+    """Build in a child process: a failure prints its message, never a traceback."""
+    try:
+        _run_build(settings)
+    except (BuildError, StoreError, OSError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.command()
@@ -154,5 +164,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     settings = _settings(ctx, host=host, port=port, workers=workers)
     if not EmbeddedStore(settings.data_dir).exists():
         click.echo("No store yet: building it first.", err=True)
-        _run_build(settings)
+        # In a child process: the build's engine threads must not live on in the server's
+        # master process, which forks the workers and would then never exit.
+        builder = multiprocessing.get_context("spawn").Process(target=_build_or_exit, args=(settings,))
+        builder.start()
+        builder.join()
+        if builder.exitcode != 0:
+            raise Failure("The build failed; the message above says why.")
     run(settings)

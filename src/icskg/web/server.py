@@ -35,4 +35,6 @@ def run(settings: Settings) -> None:
         "accesslog": "-",
         "errorlog": "-",
         "preload_app": False,
+        # One shared socket path per user would make two servers on a machine collide.
+        "control_socket_disable": True,
     }).run()
