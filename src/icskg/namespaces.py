@@ -89,6 +89,9 @@ class ICS(DefinedNamespace):
     doubt: URIRef
 
 
+# Shapes: one per rule, named after the rule they encode (shapes/*.ttl).
+ICSH = Namespace(BASE + "shapes/")
+
 # Individuals and data, minted by code from codes (never from names).
 ID = Namespace(BASE + "id/")
 ORG_ID = Namespace(BASE + "id/org/")
@@ -115,6 +118,7 @@ OGL_3 = URIRef(
 
 PREFIXES: dict[str, str] = {
     "ics": str(ICS._NS),
+    "icsh": str(ICSH),
     "nhsorg": str(ORG_ID),
     "area": str(AREA),
     "system": str(ICS_ID),
