@@ -28,6 +28,10 @@ class Settings:
     """Seconds a web worker may spend on one request before it is killed and replaced."""
     max_body_bytes: int = 1_000_000
     """Largest request body accepted by the endpoint."""
+    cors_origins: str = "*"
+    """Origins allowed to read answers from a browser (``*`` for any, empty for none)."""
+    cache_seconds: int = 300
+    """How long clients and proxies may reuse an answer (``Cache-Control: max-age``)."""
 
     @property
     def store_path(self) -> Path:

@@ -135,6 +135,7 @@ class EmbeddedStore(Store):
         self.builds = self.data_dir / "builds"
         self._reader: ox.Store | None = None
         self._reader_path: Path | None = None
+        self._info: tuple[Path, dict] | None = None
 
     # reading ---------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -186,9 +187,15 @@ class EmbeddedStore(Store):
         return sorted(g.value for g in self._open().named_graphs())
 
     def info(self) -> dict:
+        """The build record, plus ``built_at`` (POSIX time the build completed). Cached per build."""
         self._open()
         assert self._reader_path is not None
-        return json.loads((self._reader_path / COMPLETE_MARKER).read_text(encoding="utf-8"))
+        if self._info is None or self._info[0] != self._reader_path:
+            marker = self._reader_path / COMPLETE_MARKER
+            record = json.loads(marker.read_text(encoding="utf-8"))
+            record["built_at"] = marker.stat().st_mtime
+            self._info = (self._reader_path, record)
+        return self._info[1]
 
     def quads(self, fmt: Format, graph: str | None = None) -> bytes:
         """Serialise the whole dataset, or one named graph, in ``fmt`` with icskg's prefixes.
