@@ -88,6 +88,61 @@ class ICS(DefinedNamespace):
     completeness: URIRef
     doubt: URIRef
 
+    # governance (ontology/governance.ttl): units, groupings and memberships
+    Board: URIRef
+    Committee: URIRef
+    HealthAndWellbeingBoard: URIRef
+    JointCommittee: URIRef
+    PlacePartnership: URIRef
+    ProviderCollaborative: URIRef
+    NominatingConstituency: URIRef
+    PrimaryMedicalServicesProvider: URIRef
+    PublicOffice: URIRef
+    GovernanceRole: URIRef
+    BoardMembership: URIRef
+    CommitteeMembership: URIRef
+    PartnershipMembership: URIRef
+    # governance: documents and delegation
+    GovernanceDocument: URIRef
+    Constitution: URIRef
+    StandingOrders: URIRef
+    SchemeOfReservationAndDelegation: URIRef
+    FunctionsAndDecisionsMap: URIRef
+    StandingFinancialInstructions: URIRef
+    GovernanceHandbook: URIRef
+    EstablishmentOrder: URIRef
+    Delegation: URIRef
+    # governance: properties
+    hasBoard: URIRef
+    hasCommittee: URIRef
+    committeeKind: URIRef
+    establishedBy: URIRef
+    establishedByOrder: URIRef
+    hasPlacePartnership: URIRef
+    nominatesFor: URIRef
+    nominatesToRole: URIRef
+    nominatedBy: URIRef
+    appointedBy: URIRef
+    approvedBy: URIRef
+    appointedOn: URIRef
+    removedBy: URIRef
+    removalApprovedBy: URIRef
+    interim: URIRef
+    post: URIRef
+    represents: URIRef
+    expertise: URIRef
+    employedBy: URIRef
+    secondedTo: URIRef
+    hasGovernanceDocument: URIRef
+    hasConstitution: URIRef
+    previousVersion: URIRef
+    specifiesName: URIRef
+    specifiesArea: URIRef
+    providesFor: URIRef
+    publishedAt: URIRef
+    delegatedBy: URIRef
+    delegatedTo: URIRef
+
 
 # Shapes: one per rule, named after the rule they encode (shapes/*.ttl).
 ICSH = Namespace(BASE + "shapes/")
@@ -105,6 +160,11 @@ MEMBERSHIP = Namespace(BASE + "id/membership/")
 SOURCE = Namespace(BASE + "id/source/")
 GRAPH = Namespace(BASE + "graph/")
 TRUST_TYPE = Namespace(BASE + "def/trust-type/")
+ROLE = Namespace(BASE + "def/role/")
+COMMITTEE_KIND = Namespace(BASE + "def/committee-kind/")
+EXPERTISE = Namespace(BASE + "def/expertise/")
+ARRANGEMENT = Namespace(BASE + "def/arrangement/")
+OFFICE = Namespace(BASE + "id/office/")
 ONTOLOGY = URIRef(BASE + "def/")
 
 # Links out.
@@ -129,6 +189,11 @@ PREFIXES: dict[str, str] = {
     "source": str(SOURCE),
     "graph": str(GRAPH),
     "trusttype": str(TRUST_TYPE),
+    "role": str(ROLE),
+    "committeekind": str(COMMITTEE_KIND),
+    "expertise": str(EXPERTISE),
+    "arrangement": str(ARRANGEMENT),
+    "office": str(OFFICE),
     "org": str(ORG),
     "prov": str(PROV),
     "dcterms": str(DCTERMS),
