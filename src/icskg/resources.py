@@ -9,6 +9,8 @@ ONTOLOGY_DIR = PROJECT_DIR / "ontology"
 DATA_DIR = PROJECT_DIR / "data"
 SOURCE_TABLES_DIR = DATA_DIR / "sources"
 QUERIES_DIR = PROJECT_DIR / "queries"
+NODE_MODULES_DIR = PROJECT_DIR / "node_modules"
+"""Front-end packages installed by ``npm ci`` from package-lock.json (the query editor)."""
 
 
 def ontology_files() -> list[Path]:

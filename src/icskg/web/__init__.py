@@ -26,11 +26,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.extensions["icskg.settings"] = settings
     app.extensions["icskg.store"] = store or EmbeddedStore(settings.data_dir)
 
-    from icskg.web import caching, home, sparql
+    from icskg.web import caching, home, pages, sparql
 
     caching.init_app(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(pages.bp)
 
     @app.after_request
     def secure(response: Response) -> Response:
