@@ -56,8 +56,8 @@ def settings(data_dir: Path, store: EmbeddedStore) -> Settings:
 
 
 @pytest.fixture()
-def app(settings: Settings) -> Flask:
-    return create_app(settings)
+def app(settings: Settings, store: EmbeddedStore) -> Flask:
+    return create_app(settings, store)
 
 
 @pytest.fixture()

@@ -24,8 +24,18 @@ class Settings:
     port: int = 8000
     workers: int = 2
     """Web worker processes; each opens the store read-only."""
-    worker_timeout: int = 60
-    """Seconds a web worker may spend on one request before it is killed and replaced."""
+    threads: int = 4
+    """Threads per web worker: a worker waiting on a long query still answers other requests."""
+    worker_timeout: int = 120
+    """Seconds a web worker may go silent before gunicorn kills and replaces it."""
+    query_timeout: float = 30.0
+    """Seconds a query may run; a request may ask for less with ``timeout=``."""
+    max_rows: int = 100_000
+    """Most solutions or triples one answer returns; longer answers are cut and say so."""
+    query_processes: int = 2
+    """Killable query processes per web worker."""
+    query_memory_mb: int = 2048
+    """Address-space limit of each query process."""
     max_body_bytes: int = 1_000_000
     """Largest request body accepted by the endpoint."""
     cors_origins: str = "*"
@@ -42,6 +52,8 @@ def _coerce(kind: Any, raw: str, name: str) -> Any:
     try:
         if kind in (int, "int"):
             return int(raw)
+        if kind in (float, "float"):
+            return float(raw)
         if kind in (Path, "Path"):
             return Path(raw)
     except ValueError:

@@ -35,8 +35,29 @@ class StoreError(RuntimeError):
     """The store is missing, damaged or cannot answer."""
 
 
+class QueryTimeout(StoreError):
+    """The query ran past its time limit and was stopped."""
+
+
+class QueryEngineFailure(StoreError):
+    """The query engine failed on this query (e.g. stack or memory exhausted)."""
+
+
+class Busy(StoreError):
+    """The store had no capacity free for longer than the caller would wait."""
+
+
 class QuerySyntaxError(ValueError):
     """The query is not valid SPARQL 1.1; the message is the parser's."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one query: run it isolated, stop it after ``timeout`` seconds, return at most
+    ``max_rows`` solutions or triples."""
+
+    timeout: float
+    max_rows: int
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,8 @@ class QueryResult(ABC):
 
     kind: str
     """``"bindings"`` (SELECT), ``"boolean"`` (ASK) or ``"graph"`` (CONSTRUCT, DESCRIBE)."""
+    limit_hit: str | None = None
+    """Which limit cut this answer short (e.g. ``"rows=100000"``), or None if it is complete."""
 
     @abstractmethod
     def serialize(self, fmt: Format) -> bytes: ...
@@ -73,10 +96,14 @@ class Store(ABC):
         sparql: str,
         default_graphs: Iterable[str] = (),
         named_graphs: Iterable[str] = (),
+        limits: Limits | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query. With no ``default_graphs`` the default graph is the union of all.
 
+        With ``limits``, the query is bounded in time and rows (the web layer always passes them).
+
         :raises QuerySyntaxError: if the query does not parse.
+        :raises StoreError: if the store cannot answer (including a query stopped at a limit).
         """
 
     @abstractmethod
@@ -129,8 +156,11 @@ class EmbeddedResult(QueryResult):
 class EmbeddedStore(Store):
     """A pyoxigraph store under ``data_dir``; see the module docstring for the layout."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, query_processes: int = 2, query_memory_mb: int = 2048) -> None:
         self.data_dir = Path(data_dir)
+        self.query_processes = query_processes
+        self.query_memory_mb = query_memory_mb
+        self._pool = None  # started on the first bounded query, in the process that runs it
         self.link = self.data_dir / "store"
         self.builds = self.data_dir / "builds"
         self._reader: ox.Store | None = None
@@ -166,8 +196,11 @@ class EmbeddedStore(Store):
         sparql: str,
         default_graphs: Iterable[str] = (),
         named_graphs: Iterable[str] = (),
+        limits: Limits | None = None,
     ) -> QueryResult:
         store = self._open()
+        if limits is not None:
+            return self._processes().run(sparql, default_graphs, named_graphs, limits)
         defaults = [ox.NamedNode(g) for g in default_graphs]
         named = [ox.NamedNode(g) for g in named_graphs]
         try:
@@ -182,6 +215,13 @@ class EmbeddedStore(Store):
         except ValueError as exc:  # e.g. an invalid IRI in a graph parameter
             raise QuerySyntaxError(str(exc)) from None
         return EmbeddedResult(raw)
+
+    def _processes(self):  # -> icskg.executor.QueryProcesses, imported only when needed
+        from icskg.executor import QueryProcesses
+
+        if self._pool is None or self._pool.pid != os.getpid():
+            self._pool = QueryProcesses(self.link, self.query_processes, self.query_memory_mb)
+        return self._pool
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._open().named_graphs())

@@ -31,6 +31,8 @@ def run(settings: Settings) -> None:
     _Gunicorn(settings, {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
+        "worker_class": "gthread",
+        "threads": settings.threads,
         "timeout": settings.worker_timeout,
         "accesslog": "-",
         "errorlog": "-",

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Response, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
-from icskg.store import QuerySyntaxError
+from icskg.store import Limits, QuerySyntaxError, StoreError
 from icskg.web import BodyTooLarge, current_store, error_response, read_body
 
 bp = Blueprint("sparql", __name__)
@@ -102,20 +102,41 @@ def endpoint() -> Response:
         return error_response(413, str(exc))
 
 
+def _limits(params: MultiDict) -> Limits:
+    """The server's limits, with the time limit lowered to a ``timeout=`` the request asks for."""
+    settings = current_app.extensions["icskg.settings"]
+    timeout = settings.query_timeout
+    asked = params.get("timeout") or request.args.get("timeout")
+    if asked:
+        try:
+            seconds = float(asked)
+        except ValueError:
+            seconds = -1
+        if not 0 < seconds < float("inf"):
+            raise BadRequest(400, f"timeout={asked} is not a positive number of seconds.")
+        timeout = min(timeout, seconds)
+    return Limits(timeout=timeout, max_rows=settings.max_rows)
+
+
 def _answer(sparql: str, params: MultiDict) -> Response:
     try:
         result = current_store().query(
             sparql,
             default_graphs=params.getlist("default-graph-uri"),
             named_graphs=params.getlist("named-graph-uri"),
+            limits=_limits(params),
         )
     except QuerySyntaxError as exc:
         if UPDATE_START.match(sparql):
             raise BadRequest(403, READ_ONLY) from None
         raise BadRequest(400, f"Malformed query: {exc}") from None
+    except StoreError as exc:  # a timeout, busy, no store, or the engine failed on the query
+        raise BadRequest(503, str(exc)) from None
     fmt = _choose_format(result.kind, params)
     response = Response(result.serialize(fmt), mimetype=fmt.media_type)
     if fmt.media_type.startswith("text/"):
         response.charset = "utf-8"
     response.vary.add("Accept")
+    if result.limit_hit:
+        response.headers["X-ICSKG-Limit"] = result.limit_hit
     return response

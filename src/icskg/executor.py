@@ -1,0 +1,253 @@
+"""Run SPARQL queries in child processes that can be killed, so every query is bounded.
+
+pyoxigraph cannot cancel a running query from another thread, and a hostile query can run for
+hours, exhaust memory or overflow the stack. So each query runs in a small pool of child
+processes, each holding the store open read-only under a memory limit. A query that passes its
+time limit has its process killed and replaced: the work really stops, and the caller gets
+:class:`QueryTimeout` naming the limit.
+
+Answers travel back in lossless line-based forms (SPARQL TSV for solutions, N-Triples for
+triples, SPARQL JSON for booleans). Being one line per row, they also let the child stop at the
+row limit, which a truncated JSON or XML document could not.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import resource
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from icskg.formats import Format
+from icskg.store import (
+    Busy,
+    Limits,
+    QueryEngineFailure,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+)
+
+# The line forms an answer travels in, by result kind.
+WIRE = {
+    "bindings": ox.QueryResultsFormat.TSV,
+    "boolean": ox.QueryResultsFormat.JSON,
+    "graph": ox.RdfFormat.N_TRIPLES,
+}
+
+
+class _RowLimitReached(Exception):
+    pass
+
+
+class _CappedWriter:
+    """A binary sink that keeps at most ``max_lines`` lines and stops the engine past them."""
+
+    def __init__(self, max_lines: int) -> None:
+        self.max_lines = max_lines
+        self.lines = 0
+        self.chunks: list[bytes] = []
+        self.truncated = False
+
+    def write(self, data: bytes) -> int:
+        lines = data.count(b"\n")
+        if self.lines + lines > self.max_lines:
+            keep = self.max_lines - self.lines
+            cut = 0
+            for _ in range(keep):
+                cut = data.index(b"\n", cut) + 1
+            self.chunks.append(data[:cut])
+            self.lines = self.max_lines
+            self.truncated = True
+            raise _RowLimitReached
+        self.chunks.append(data)
+        self.lines += lines
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _evaluate(store: ox.Store, request: tuple) -> tuple:
+    """Run one query in the child; returns ``(status, kind, payload, truncated)``."""
+    sparql, default_graphs, named_graphs, max_rows = request
+    defaults = [ox.NamedNode(g) for g in default_graphs]
+    try:
+        raw = store.query(
+            sparql,
+            use_default_graph_as_union=not defaults,
+            default_graph=defaults or None,
+            named_graphs=[ox.NamedNode(g) for g in named_graphs] or None,
+        )
+    except (SyntaxError, ValueError) as exc:
+        return ("syntax", None, str(exc), False)
+    if isinstance(raw, ox.QueryBoolean):
+        return ("ok", "boolean", raw.serialize(format=WIRE["boolean"]), False)
+    kind = "bindings" if isinstance(raw, ox.QuerySolutions) else "graph"
+    # TSV has a header line before the solutions.
+    writer = _CappedWriter(max_rows + (1 if kind == "bindings" else 0))
+    try:
+        raw.serialize(writer, format=WIRE[kind])
+    except _RowLimitReached:
+        pass
+    except OSError as exc:
+        if not writer.truncated:
+            raise StoreError(str(exc)) from exc
+    return ("ok", kind, b"".join(writer.chunks), writer.truncated)
+
+
+def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
+    """The child's loop: open the store read-only (reopening after a rebuild) and answer."""
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    store, opened = None, None
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        try:
+            target = os.path.realpath(link)
+            if target != opened:
+                store, opened = ox.Store.read_only(target), target
+            connection.send(_evaluate(store, request))
+        except MemoryError:
+            connection.send(("failed", None, "the query needed more memory than allowed", False))
+        except Exception as exc:  # reported to the parent, which decides the status
+            connection.send(("failed", None, f"{type(exc).__name__}: {exc}", False))
+
+
+class _Worker:
+    def __init__(self, link: Path, memory_bytes: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child, str(link), memory_bytes), daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+class QueryProcesses:
+    """A pool of killable query processes over the store at ``link``.
+
+    Thread-safe: each call takes a free process, waiting up to ``wait`` seconds for one.
+    """
+
+    def __init__(self, link: Path, size: int = 2, memory_mb: int = 2048, wait: float = 5.0) -> None:
+        self.link = link
+        self.memory_bytes = memory_mb * 1024 * 1024
+        self.wait = wait
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self.pid = os.getpid()
+        for _ in range(size):
+            self._idle.put(_Worker(link, self.memory_bytes))
+
+    def run(
+        self,
+        sparql: str,
+        default_graphs: Iterable[str],
+        named_graphs: Iterable[str],
+        limits: Limits,
+    ) -> IsolatedResult:
+        """Run ``sparql`` in a child within ``limits``.
+
+        :raises QuerySyntaxError: the query does not parse.
+        :raises QueryTimeout: it ran past ``limits.timeout`` and was stopped.
+        :raises QueryEngineFailure: the engine died or failed on it.
+        :raises Busy: no process became free within the wait.
+        """
+        try:
+            worker = self._idle.get(timeout=self.wait)
+        except queue.Empty:
+            raise Busy("All query processes are busy; try again in a few seconds.") from None
+        request = (sparql, list(default_graphs), list(named_graphs), limits.max_rows)
+        started = time.monotonic()
+        try:
+            worker.connection.send(request)
+            if not worker.connection.poll(limits.timeout):
+                worker.stop()
+                worker = _Worker(self.link, self.memory_bytes)
+                raise QueryTimeout(
+                    f"The query ran longer than the time limit of {limits.timeout:g} s and was "
+                    "stopped. Narrow it (more specific patterns, LIMIT) or ask for less."
+                )
+            status, kind, payload, truncated = worker.connection.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            worker.stop()
+            worker = _Worker(self.link, self.memory_bytes)
+            raise QueryEngineFailure(
+                "The query engine failed on this query (it may be too deeply nested or need too "
+                "much memory) and has been restarted. Simplify the query."
+            ) from None
+        finally:
+            self._idle.put(worker)
+        if status == "syntax":
+            raise QuerySyntaxError(payload)
+        if status == "failed":
+            raise QueryEngineFailure(f"The query could not be evaluated: {payload}")
+        return IsolatedResult(kind, payload, f"rows={limits.max_rows}" if truncated else None,
+                              time.monotonic() - started)
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().stop()
+            except queue.Empty:
+                return
+
+
+class IsolatedResult(QueryResult):
+    """An answer computed in a child process, re-serialised here in the format asked for."""
+
+    def __init__(self, kind: str, payload: bytes, limit_hit: str | None, seconds: float) -> None:
+        self.kind = kind
+        self.payload = payload
+        self.limit_hit = limit_hit
+        self.seconds = seconds
+
+    def _parsed(self):  # one of three pyoxigraph result types
+        if self.kind == "graph":
+            return ox.parse(self.payload, format=WIRE["graph"])
+        return ox.parse_query_results(self.payload, format=WIRE[self.kind])
+
+    def serialize(self, fmt: Format) -> bytes:
+        if self.kind == "graph":
+            from icskg.namespaces import PREFIXES
+
+            prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+            return ox.serialize(self._parsed(), format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        if fmt.engine == WIRE[self.kind]:
+            return self.payload
+        return self._parsed().serialize(format=fmt.engine)  # type: ignore[union-attr]
+
+    def variables(self) -> list[str]:
+        if self.kind == "bindings":
+            return [v.value for v in self._parsed().variables]  # type: ignore[union-attr]
+        return ["result"] if self.kind == "boolean" else ["subject", "predicate", "object"]
+
+    def rows(self) -> Iterator[tuple[str | None, ...]]:
+        parsed = self._parsed()
+        if self.kind == "boolean":
+            yield ("true" if bool(parsed) else "false",)
+        elif self.kind == "graph":
+            for triple in parsed:
+                yield (triple.subject.value, triple.predicate.value, triple.object.value)
+        else:
+            names = [v.value for v in parsed.variables]  # type: ignore[union-attr]
+            for solution in parsed:
+                yield tuple(None if solution[n] is None else solution[n].value for n in names)

@@ -1,0 +1,95 @@
+"""Every query is bounded: a timeout that really stops the work, a row cap that says so, and
+other requests answered while a query runs long."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import urllib.request
+from urllib.parse import urlencode
+
+import pytest
+
+from icskg.config import load_settings
+from icskg.store import EmbeddedStore
+from icskg.web import create_app
+
+CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+CHEAP = "ASK { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process, or None once it has gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    if fields[0] == "Z":
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_timeout_stops_the_query_and_frees_the_cpu(client, store):
+    client.get("/sparql", query_string={"query": CHEAP})  # start the query processes
+    before = {w.process.pid for w in list(store._processes()._idle.queue)}
+    started = time.monotonic()
+    response = client.get("/sparql", query_string={"query": CARTESIAN, "timeout": "1"})
+    assert response.status_code == 503
+    assert "time limit of 1 s" in response.get_data(as_text=True)
+    assert time.monotonic() - started < 5
+    after = {w.process.pid for w in list(store._processes()._idle.queue)}
+    stopped = before - after
+    assert len(stopped) == 1, "the process that ran the query was replaced"
+    assert cpu_seconds(stopped.pop()) is None, "the stopped query's process is gone"
+    time.sleep(1.5)  # let the replacement process finish starting up
+    busy = {pid: cpu_seconds(pid) for pid in after}
+    time.sleep(0.5)
+    assert all((cpu_seconds(pid) or 0) - (cpu or 0) < 0.1 for pid, cpu in busy.items()), "CPU is idle"
+    assert client.get("/sparql", query_string={"query": CHEAP}).get_json()["boolean"] is True
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "soon", "inf", "nan"])
+def test_a_bad_timeout_parameter_is_400(client, bad):
+    response = client.get("/sparql", query_string={"query": CHEAP, "timeout": bad})
+    assert response.status_code == 400
+    assert "timeout=" in response.get_data(as_text=True)
+
+
+def test_row_cap_cuts_the_answer_and_says_so(data_dir, store):
+    app = create_app(load_settings({"data_dir": data_dir, "max_rows": 5}, environ={}),
+                     EmbeddedStore(data_dir, query_processes=1))
+    client = app.test_client()
+    query = "SELECT ?pcn WHERE { ?pcn a <https://w3id.org/icskg/def/PrimaryCareNetwork> }"
+    response = client.get("/sparql", query_string={"query": query})
+    assert len(response.get_json()["results"]["bindings"]) == 5
+    assert response.headers["X-ICSKG-Limit"] == "rows=5"
+    describe = client.get("/sparql", query_string={
+        "query": "DESCRIBE <https://w3id.org/icskg/id/org/QYG>", "format": "ntriples"})
+    assert describe.get_data(as_text=True).count("\n") == 5
+    assert describe.headers["X-ICSKG-Limit"] == "rows=5"
+    small = client.get("/sparql", query_string={"query": CHEAP})
+    assert "X-ICSKG-Limit" not in small.headers
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_long_queries_do_not_stop_health_checks_and_cheap_queries(live_server):
+    def long_query() -> None:
+        url = live_server + "/sparql?" + urlencode({"query": CARTESIAN, "timeout": "4"})
+        try:
+            urllib.request.urlopen(url, timeout=30).close()
+        except OSError:
+            pass
+
+    runners = [threading.Thread(target=long_query) for _ in range(2)]
+    for runner in runners:
+        runner.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    with urllib.request.urlopen(live_server + "/healthz", timeout=10) as health:
+        assert health.status == 200
+    assert time.monotonic() - started < 1.0
+    for runner in runners:
+        runner.join()
