@@ -24,7 +24,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or load_settings()
     app = Flask(__name__)
     app.extensions["icskg.settings"] = settings
-    app.extensions["icskg.store"] = store or EmbeddedStore(settings.data_dir)
+    app.extensions["icskg.store"] = store or EmbeddedStore(
+        settings.data_dir, settings.query_processes, settings.query_memory_mb
+    )
 
     from icskg.web import caching, home, pages, sparql
 
