@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from icskg import __version__
 from icskg.build import BuildError, build_store
 from icskg.config import Settings, load_settings
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
+from icskg.load import LoadError, graph_sources
 from icskg.sources import READERS
 from icskg.store import EmbeddedStore, QueryResult, QuerySyntaxError, StoreError
 
@@ -152,23 +154,48 @@ def export(ctx: click.Context, fmt: str, graph: str | None, output: Path | None)
         click.echo(data.decode("utf-8"), nl=False)
 
 
+def _load_files_or_exit(data_dir: Path, specs: tuple[str, ...]) -> None:
+    """Load the files given to ``serve --data`` into a store of their own (in a child process)."""
+    try:
+        sources, version = graph_sources(specs)
+        EmbeddedStore(data_dir).replace_dataset(sources, {"version": version, "files": list(specs)})
+    except (LoadError, StoreError, OSError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Loaded {len(specs)} file(s) into {len(sources)} named graph(s).", err=True)
+
+
+def _in_child(target: Any, *args: Any) -> None:
+    """Run ``target`` in a fresh process and fail if it does.
+
+    Building or loading a store starts the engine's threads; they must not live on in the
+    server's master process, which forks the workers and would then never exit.
+    """
+    child = multiprocessing.get_context("spawn").Process(target=target, args=args)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise Failure("Could not prepare the store; the message above says why.")
+
+
 @main.command()
 @click.option("--host", help="Interface to listen on [env ICSKG_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [env ICSKG_PORT; default 8000].")
 @click.option("--workers", type=int, help="Worker processes [env ICSKG_WORKERS; default 2].")
+@click.option("--data", "data_files", multiple=True, metavar="[GRAPH_IRI=]FILE",
+              help="Serve these RDF files instead of the ICS graph (repeatable). Triples go to a "
+                   "graph named GRAPH_IRI or after the file; TriG/N-Quads keep their graphs.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None,
+          data_files: tuple[str, ...]) -> None:
     """Serve the SPARQL endpoint and pages with gunicorn, building the store first if missing."""
     from icskg.web.server import run
 
     settings = _settings(ctx, host=host, port=port, workers=workers)
-    if not EmbeddedStore(settings.data_dir).exists():
+    if data_files:
+        settings = replace(settings, data_dir=settings.data_dir / "served")
+        _in_child(_load_files_or_exit, settings.data_dir, data_files)
+    elif not EmbeddedStore(settings.data_dir).exists():
         click.echo("No store yet: building it first.", err=True)
-        # In a child process: the build's engine threads must not live on in the server's
-        # master process, which forks the workers and would then never exit.
-        builder = multiprocessing.get_context("spawn").Process(target=_build_or_exit, args=(settings,))
-        builder.start()
-        builder.join()
-        if builder.exitcode != 0:
-            raise Failure("The build failed; the message above says why.")
+        _in_child(_build_or_exit, settings)
     run(settings)

@@ -30,10 +30,12 @@ from icskg.store import (
     Busy,
     Limits,
     QueryEngineFailure,
+    QueryEvaluationError,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
     StoreError,
+    run_query,
 )
 
 # The line forms an answer travels in, by result kind.
@@ -78,16 +80,10 @@ class _CappedWriter:
 
 def _evaluate(store: ox.Store, request: tuple) -> tuple:
     """Run one query in the child; returns ``(status, kind, payload, truncated)``."""
-    sparql, default_graphs, named_graphs, max_rows = request
-    defaults = [ox.NamedNode(g) for g in default_graphs]
+    sparql, default_graphs, named_graphs, max_rows, base_iri = request
     try:
-        raw = store.query(
-            sparql,
-            use_default_graph_as_union=not defaults,
-            default_graph=defaults or None,
-            named_graphs=[ox.NamedNode(g) for g in named_graphs] or None,
-        )
-    except (SyntaxError, ValueError) as exc:
+        raw = run_query(store, sparql, default_graphs, named_graphs, base_iri)
+    except QuerySyntaxError as exc:
         return ("syntax", None, str(exc), False)
     if isinstance(raw, ox.QueryBoolean):
         return ("ok", "boolean", raw.serialize(format=WIRE["boolean"]), False)
@@ -120,9 +116,9 @@ def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
                 store, opened = ox.Store.read_only(target), target
             connection.send(_evaluate(store, request))
         except MemoryError:
-            connection.send(("failed", None, "the query needed more memory than allowed", False))
-        except Exception as exc:  # reported to the parent, which decides the status
-            connection.send(("failed", None, f"{type(exc).__name__}: {exc}", False))
+            connection.send(("failed", None, "it needed more memory than allowed", False))
+        except Exception as exc:  # an evaluation error: reported, the process lives on
+            connection.send(("failed", None, str(exc), False))
 
 
 class _Worker:
@@ -163,6 +159,7 @@ class QueryProcesses:
         default_graphs: Iterable[str],
         named_graphs: Iterable[str],
         limits: Limits,
+        base_iri: str | None = None,
     ) -> IsolatedResult:
         """Run ``sparql`` in a child within ``limits``.
 
@@ -175,7 +172,7 @@ class QueryProcesses:
             worker = self._idle.get(timeout=self.wait)
         except queue.Empty:
             raise Busy("All query processes are busy; try again in a few seconds.") from None
-        request = (sparql, list(default_graphs), list(named_graphs), limits.max_rows)
+        request = (sparql, list(default_graphs), list(named_graphs), limits.max_rows, base_iri)
         started = time.monotonic()
         try:
             worker.connection.send(request)
@@ -199,7 +196,7 @@ class QueryProcesses:
         if status == "syntax":
             raise QuerySyntaxError(payload)
         if status == "failed":
-            raise QueryEngineFailure(f"The query could not be evaluated: {payload}")
+            raise QueryEvaluationError(f"The query could not be evaluated: {payload}")
         return IsolatedResult(kind, payload, f"rows={limits.max_rows}" if truncated else None,
                               time.monotonic() - started)
 

@@ -51,6 +51,10 @@ class QuerySyntaxError(ValueError):
     """The query is not valid SPARQL 1.1; the message is the parser's."""
 
 
+class QueryEvaluationError(ValueError):
+    """The query parsed but cannot be evaluated (e.g. it calls a function the engine lacks)."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """Bounds on one query: run it isolated, stop it after ``timeout`` seconds, return at most
@@ -97,10 +101,12 @@ class Store(ABC):
         default_graphs: Iterable[str] = (),
         named_graphs: Iterable[str] = (),
         limits: Limits | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query. With no ``default_graphs`` the default graph is the union of all.
 
         With ``limits``, the query is bounded in time and rows (the web layer always passes them).
+        ``base_iri`` resolves relative IRIs in a query that declares no BASE (the endpoint's URL).
 
         :raises QuerySyntaxError: if the query does not parse.
         :raises StoreError: if the store cannot answer (including a query stopped at a limit).
@@ -117,6 +123,37 @@ class Store(ABC):
     @abstractmethod
     def info(self) -> dict:
         """What the build recorded about the dataset (its version, graph sizes)."""
+
+
+def run_query(
+    store: ox.Store,
+    sparql: str,
+    default_graphs: Iterable[str],
+    named_graphs: Iterable[str],
+    base_iri: str | None = None,
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Run ``sparql`` on a pyoxigraph store with icskg's dataset rules.
+
+    With no dataset given by the protocol (``default-graph-uri``, ``named-graph-uri``) the
+    default graph is the union of the named graphs. A protocol dataset replaces the query's own
+    (FROM, FROM NAMED), as the SPARQL 1.1 Protocol says; graph names only ever name graphs in the
+    store, and an unknown one is an empty graph: nothing is fetched.
+
+    :raises QuerySyntaxError: if the query does not parse.
+    """
+    defaults = [ox.NamedNode(g) for g in default_graphs]
+    named = [ox.NamedNode(g) for g in named_graphs]
+    protocol_dataset = bool(defaults or named)
+    try:
+        return store.query(
+            sparql,
+            base_iri=base_iri,
+            use_default_graph_as_union=not protocol_dataset,
+            default_graph=defaults if protocol_dataset else None,
+            named_graphs=named if protocol_dataset else None,
+        )
+    except (SyntaxError, ValueError) as exc:  # ValueError: e.g. an invalid graph IRI
+        raise QuerySyntaxError(str(exc)) from None
 
 
 def _term_text(term: object) -> str | None:
@@ -197,23 +234,12 @@ class EmbeddedStore(Store):
         default_graphs: Iterable[str] = (),
         named_graphs: Iterable[str] = (),
         limits: Limits | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         store = self._open()
         if limits is not None:
-            return self._processes().run(sparql, default_graphs, named_graphs, limits)
-        defaults = [ox.NamedNode(g) for g in default_graphs]
-        named = [ox.NamedNode(g) for g in named_graphs]
-        try:
-            raw = store.query(
-                sparql,
-                use_default_graph_as_union=not defaults,
-                default_graph=defaults or None,
-                named_graphs=named or None,
-            )
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from None
-        except ValueError as exc:  # e.g. an invalid IRI in a graph parameter
-            raise QuerySyntaxError(str(exc)) from None
+            return self._processes().run(sparql, default_graphs, named_graphs, limits, base_iri)
+        raw = run_query(store, sparql, default_graphs, named_graphs, base_iri)
         return EmbeddedResult(raw)
 
     def _processes(self):  # -> icskg.executor.QueryProcesses, imported only when needed

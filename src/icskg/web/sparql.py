@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
-from icskg.store import Limits, QuerySyntaxError, StoreError
+from icskg.store import Limits, QueryEvaluationError, QuerySyntaxError, StoreError
 from icskg.web import BodyTooLarge, current_store, error_response, read_body
 
 bp = Blueprint("sparql", __name__)
@@ -27,7 +27,7 @@ READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted."
 # An update's first keyword after its prologue; used only to word the refusal of a text that
 # did not parse as a query.
 UPDATE_START = re.compile(
-    r"^\s*(?:(?:PREFIX\s+[^:\s]*:\s*<[^>]*>|BASE\s*<[^>]*>|#[^\n]*)\s*)*"
+    r"^\s*(?:(?:PREFIX\s+[^:\s]*:\s*<[^>]*>|BASE\s*<[^>]*>|#[^\n]*\n)\s*)*"
     r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
     re.IGNORECASE,
 )
@@ -50,6 +50,9 @@ def _parameters() -> tuple[MultiDict, str | None]:
     """The protocol parameters and the query text, from whichever request form was used."""
     if request.method == "GET":
         return request.args, None
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise BadRequest(415, f"The request body must be UTF-8, not {charset}.")
     if request.mimetype == FORM:
         form = parse_qs(_text(read_body()), keep_blank_values=True)
         return MultiDict([(k, v) for k, values in form.items() for v in values]), None
@@ -125,11 +128,14 @@ def _answer(sparql: str, params: MultiDict) -> Response:
             default_graphs=params.getlist("default-graph-uri"),
             named_graphs=params.getlist("named-graph-uri"),
             limits=_limits(params),
+            base_iri=request.base_url,
         )
     except QuerySyntaxError as exc:
         if UPDATE_START.match(sparql):
             raise BadRequest(403, READ_ONLY) from None
         raise BadRequest(400, f"Malformed query: {exc}") from None
+    except QueryEvaluationError as exc:
+        raise BadRequest(400, str(exc)) from None
     except StoreError as exc:  # a timeout, busy, no store, or the engine failed on the query
         raise BadRequest(503, str(exc)) from None
     fmt = _choose_format(result.kind, params)
