@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
+from icskg.guard import OutboundRequestRefused, refuse_outbound
 from icskg.store import Limits, QueryEvaluationError, QuerySyntaxError, StoreError
 from icskg.web import BodyTooLarge, current_store, error_response, read_body
 
@@ -122,6 +123,10 @@ def _limits(params: MultiDict) -> Limits:
 
 
 def _answer(sparql: str, params: MultiDict) -> Response:
+    try:
+        refuse_outbound(sparql)
+    except OutboundRequestRefused as exc:
+        raise BadRequest(400, str(exc)) from None
     try:
         result = current_store().query(
             sparql,
