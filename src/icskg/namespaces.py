@@ -142,6 +142,87 @@ class ICS(DefinedNamespace):
     publishedAt: URIRef
     delegatedBy: URIRef
     delegatedTo: URIRef
+    # governance: composition rules
+    MembershipRequirement: URIRef
+    requiresRole: URIRef
+    minimumCount: URIRef
+    maximumCount: URIRef
+    appliesTo: URIRef
+
+    # legislation and policy (ontology/legislation-policy.ttl): documents, options, events
+    PolicyDocument: URIRef
+    Legislation: URIRef
+    PolicyPaper: URIRef
+    Briefing: URIRef
+    MeetingRecord: URIRef
+    ReferenceCompilation: URIRef
+    LegislativeProvision: URIRef
+    LegislativeOption: URIRef
+    Consultation: URIRef
+    PolicyEvent: URIRef
+    Regime: URIRef
+    # legislation and policy: what documents state
+    StatementList: URIRef
+    PolicyStatement: URIRef
+    Purpose: URIRef
+    Principle: URIRef
+    Theme: URIRef
+    Expectation: URIRef
+    Workstream: URIRef
+    OptionFeature: URIRef
+    ConsultationQuestion: URIRef
+    # legislation and policy: properties
+    summarises: URIRef
+    proposedIn: URIRef
+    hasFeature: URIRef
+    preferredBy: URIRef
+    enacted: URIRef
+    realisedBy: URIRef
+    consultationOn: URIRef
+    hasQuestion: URIRef
+    closesOn: URIRef
+    concerns: URIRef
+    inList: URIRef
+    position: URIRef
+    about: URIRef
+    topic: URIRef
+    locator: URIRef
+    targetDate: URIRef
+    regime: URIRef
+    evidenceStatus: URIRef
+
+    # duties and functions (ontology/duties-functions.ttl)
+    Function: URIRef
+    Duty: URIRef
+    Power: URIRef
+    StatutoryDuty: URIRef
+    StatutoryBody: URIRef
+    holder: URIRef
+    legalBasis: URIRef
+    establishedUnder: URIRef
+    dutyKind: URIRef
+    delegatedFunction: URIRef
+
+    # finance (ontology/finance.ttl)
+    Fund: URIRef
+    FundingStream: URIRef
+    Budget: URIRef
+    DelegatedBudget: URIRef
+    PooledBudget: URIRef
+    BudgetPoolingModel: URIRef
+    FundingFlow: URIRef
+    Allocation: URIRef
+    includesStream: URIRef
+    delegableTo: URIRef
+    flowFrom: URIRef
+    flowTo: URIRef
+    carries: URIRef
+
+    # engagement (ontology/engagement.ttl)
+    EngagementPrinciple: URIRef
+    LocalHealthwatch: URIRef
+    VCSEOrganisation: URIRef
+    involves: URIRef
 
 
 # Shapes: one per rule, named after the rule they encode (shapes/*.ttl).
@@ -164,7 +245,18 @@ ROLE = Namespace(BASE + "def/role/")
 COMMITTEE_KIND = Namespace(BASE + "def/committee-kind/")
 EXPERTISE = Namespace(BASE + "def/expertise/")
 ARRANGEMENT = Namespace(BASE + "def/arrangement/")
+REGIME = Namespace(BASE + "def/regime/")
+TOPIC = Namespace(BASE + "def/topic/")
+EVIDENCE = Namespace(BASE + "def/evidence/")
+DUTY_KIND = Namespace(BASE + "def/duty-kind/")
 OFFICE = Namespace(BASE + "id/office/")
+AGENT = Namespace(BASE + "id/agent/")
+DOC = Namespace(BASE + "id/doc/")
+OPTION = Namespace(BASE + "id/option/")
+DUTY = Namespace(BASE + "id/duty/")
+EVENT = Namespace(BASE + "id/event/")
+LIST = Namespace(BASE + "id/list/")
+PLACE = Namespace(BASE + "id/place/")
 ONTOLOGY = URIRef(BASE + "def/")
 
 # Links out.
@@ -193,7 +285,18 @@ PREFIXES: dict[str, str] = {
     "committeekind": str(COMMITTEE_KIND),
     "expertise": str(EXPERTISE),
     "arrangement": str(ARRANGEMENT),
+    "regime": str(REGIME),
+    "topic": str(TOPIC),
+    "evidence": str(EVIDENCE),
+    "dutykind": str(DUTY_KIND),
     "office": str(OFFICE),
+    "agent": str(AGENT),
+    "doc": str(DOC),
+    "option": str(OPTION),
+    "duty": str(DUTY),
+    "event": str(EVENT),
+    "list": str(LIST),
+    "place": str(PLACE),
     "org": str(ORG),
     "prov": str(PROV),
     "dcterms": str(DCTERMS),

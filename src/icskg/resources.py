@@ -8,6 +8,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 ONTOLOGY_DIR = PROJECT_DIR / "ontology"
 DATA_DIR = PROJECT_DIR / "data"
 SOURCE_TABLES_DIR = DATA_DIR / "sources"
+POLICY_DIR = DATA_DIR / "policy"
+"""Curated policy facts (Turtle), each with its source document."""
 QUERIES_DIR = PROJECT_DIR / "queries"
 NODE_MODULES_DIR = PROJECT_DIR / "node_modules"
 """Front-end packages installed by ``npm ci`` from package-lock.json (the query editor)."""
