@@ -84,6 +84,27 @@ def build(ctx: click.Context) -> None:
     _run_build(_settings(ctx))
 
 
+@main.command()
+@click.option("--ontology-only", is_flag=True, help="Leave out the curated policy data (data/policy/).")
+@click.option("--hierarchy", is_flag=True, help="Also print every class with its direct superclasses.")
+def reason(ontology_only: bool, hierarchy: bool) -> None:
+    """Check the ontology (and policy data) with HermiT: consistency, unsatisfiable classes,
+    inferences. Exits with 2 if it is inconsistent or a class is unsatisfiable."""
+    from icskg import reason as reasoning
+    from icskg.resources import ontology_files
+
+    paths = ontology_files() + ([] if ontology_only else reasoning.policy_files())
+    try:
+        report = reasoning.reason(paths)
+    except reasoning.ReasonError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(reasoning.format_report(report, short=not hierarchy))
+    if not report.consistent:
+        raise Failure("The ontology is inconsistent: HermiT found no model of it.")
+    if report.unsatisfiable:
+        raise Failure(f"{len(report.unsatisfiable)} unsatisfiable class(es): they can have no members.")
+
+
 def _read_query(text: str | None, file: Path | None) -> str:
     if text and file:
         raise Failure("Give the query as text or with --file, not both.")
