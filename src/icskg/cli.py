@@ -167,7 +167,7 @@ def export(ctx: click.Context, fmt: str, graph: str | None, output: Path | None)
     if graph is not None and graph not in store.graphs():
         raise Failure(f"No named graph {graph}; `icskg query` with "
                       "'SELECT DISTINCT ?g { GRAPH ?g {} }' lists them.")
-    data = store.quads(chosen, graph)
+    data = store.dump(chosen, graph)
     if output:
         output.write_bytes(data)
         click.echo(f"Wrote {len(data):,} bytes to {output}", err=True)

@@ -28,6 +28,7 @@ from icskg.formats import Format
 from icskg.namespaces import PREFIXES
 
 COMPLETE_MARKER = "icskg-build.json"
+_TSV = Format("tsv", "text/tab-separated-values", "tsv", ox.QueryResultsFormat.TSV)
 KEEP_BUILDS = 2
 
 
@@ -123,6 +124,25 @@ class Store(ABC):
     @abstractmethod
     def info(self) -> dict:
         """What the build recorded about the dataset (its version, graph sizes)."""
+
+    def dump(self, fmt: Format, graph: str | None = None) -> bytes:
+        """Serialise the whole dataset, or one named graph, in ``fmt`` with icskg's prefixes.
+
+        A format that holds one graph (Turtle, N-Triples, RDF/XML) gets the union of the graphs.
+        This generic version works through ``query``; stores override it with something faster.
+        """
+        where = f"GRAPH <{ox.NamedNode(graph).value}>" if graph else "GRAPH ?g"
+        result = self.query(f"SELECT ?g ?s ?p ?o WHERE {{ {where} {{ ?s ?p ?o }} }}")
+        solutions = ox.parse_query_results(
+            result.serialize(_TSV), format=ox.QueryResultsFormat.TSV
+        )
+        quads = [
+            ox.Quad(row["s"], row["p"], row["o"], row["g"] or ox.NamedNode(graph or ""))
+            for row in solutions
+        ]
+        prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        data = quads if fmt.holds_datasets else [q.triple for q in quads]
+        return ox.serialize(data, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
 
 
 def run_query(
@@ -263,11 +283,7 @@ class EmbeddedStore(Store):
             self._info = (self._reader_path, record)
         return self._info[1]
 
-    def quads(self, fmt: Format, graph: str | None = None) -> bytes:
-        """Serialise the whole dataset, or one named graph, in ``fmt`` with icskg's prefixes.
-
-        A format that holds one graph (Turtle, N-Triples, RDF/XML) gets the union of the graphs.
-        """
+    def dump(self, fmt: Format, graph: str | None = None) -> bytes:
         store = self._open()
         prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         if graph is None and fmt.holds_datasets:

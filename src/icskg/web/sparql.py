@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from icskg.guard import OutboundRequestRefused, refuse_outbound
 from icskg.store import Limits, QueryEvaluationError, QuerySyntaxError, StoreError
-from icskg.web import BodyTooLarge, current_store, error_response, read_body
+from icskg.web import BodyTooLarge, current_store, dataset, error_response, read_body
 
 bp = Blueprint("sparql", __name__)
 
@@ -94,9 +94,11 @@ def endpoint() -> Response:
         if body_query is not None:
             queries.append(body_query)
         if not queries:
-            if request.method == "GET" and request.accept_mimetypes.accept_html:
-                return redirect(url_for("home.index"))
-            raise BadRequest(400, "Missing the 'query' parameter.")
+            if request.method != "GET":
+                raise BadRequest(400, "Missing the 'query' parameter.")
+            if request.accept_mimetypes.accept_html:
+                return redirect(url_for("pages.query"))
+            return dataset.negotiated(dataset.service_description(current_store(), request.base_url))
         if len(queries) > 1:
             raise BadRequest(400, "Give exactly one query.")
         return _answer(queries[0], params)

@@ -1,0 +1,94 @@
+"""The service describes itself (Service Description, VoID, DCAT) and offers downloads."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+DATASET = URIRef("https://w3id.org/icskg/id/dataset/icskg")
+
+
+def parse(response) -> Graph:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    fmt = {"text/turtle": "turtle", "application/n-triples": "nt"}[response.mimetype]
+    return Graph().parse(data=response.get_data(as_text=True), format=fmt)
+
+
+def test_service_description_at_sparql_without_query(client, store):
+    sd = parse(client.get("/sparql", headers={"Accept": "text/turtle"}))
+    service = sd.value(predicate=RDF.type, object=SD.Service)
+    assert str(service) == "http://localhost/sparql"
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in sd
+    assert (service, SD.feature, SD.UnionDefaultGraph) in sd
+    assert (service, SD.resultFormat, URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON")) in sd
+    names = {str(n) for n in sd.objects(None, SD.name)}
+    assert names == set(store.graphs())
+
+
+def test_browsers_asking_sparql_without_query_get_the_query_page(client):
+    response = client.get("/sparql", headers={"Accept": "text/html"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/query")
+
+
+def test_void_describes_the_live_dataset(client, store):
+    void = parse(client.get("/.well-known/void"))
+    counts = store.info()["graph_triples"]
+    assert void.value(DATASET, VOID.triples).toPython() == sum(counts.values())
+    for name, count in counts.items():
+        assert (DATASET, VOID.subset, URIRef(name)) in void
+        assert void.value(URIRef(name), VOID.triples).toPython() == count
+    trusts = URIRef("https://w3id.org/icskg/graph/trusts")
+    assert void.value(trusts, DCTERMS.license) is not None
+    assert void.value(trusts, DCTERMS.source) is not None
+    assert (DATASET, VOID.sparqlEndpoint, URIRef("http://localhost/sparql")) in void
+    linksets = set(void.subjects(RDF.type, VOID.Linkset))
+    targets = {str(void.value(ls, VOID.objectsTarget)) for ls in linksets}
+    assert targets == {"http://statistics.data.gov.uk/", "http://www.legislation.gov.uk/"}
+    assert all(void.value(ls, VOID.triples).toPython() > 0 for ls in linksets)
+    assert len(list(void.objects(DATASET, VOID.exampleResource))) >= 3
+    dumps = {str(d) for d in void.objects(DATASET, VOID.dataDump)}
+    assert dumps == {"http://localhost/download/icskg.trig", "http://localhost/download/icskg.nq"}
+    assert void.value(predicate=RDF.type, object=DCAT.DataService) is not None
+
+
+def test_void_in_other_formats(client):
+    response = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
+    assert response.mimetype == "application/ld+json"
+    assert client.get("/.well-known/void", query_string={"format": "nt"}).mimetype == "application/n-triples"
+
+
+@pytest.mark.parametrize("path,graph", [
+    ("/download/icskg.nq", None),
+    ("/download/graph/trusts.nq", "https://w3id.org/icskg/graph/trusts"),
+])
+def test_downloads_hold_the_dataset(client, store, path, graph):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    quads = list(ox.parse(response.data, format=ox.RdfFormat.N_QUADS))
+    counts = store.info()["graph_triples"]
+    assert len(quads) == (counts[graph] if graph else sum(counts.values()))
+    assert {q.graph_name.value for q in quads} == ({graph} if graph else set(counts))
+
+
+def test_each_graph_downloads_in_each_format(client):
+    for extension in ("ttl", "nt", "trig", "jsonld", "rdf"):
+        response = client.get(f"/download/graph/icb-leaders.{extension}")
+        assert response.status_code == 200, extension
+        assert len(response.data) > 1000
+
+
+def test_unknown_downloads_are_404(client):
+    assert client.get("/download/graph/nope.ttl").status_code == 404
+    assert client.get("/download/icskg.exe").status_code == 404
+    assert client.get("/download/graph/trusts.exe").status_code == 404
+
+
+def test_void_licence_literal_is_not_lost(client):
+    void = parse(client.get("/.well-known/void"))
+    leaders = URIRef("https://w3id.org/icskg/graph/icb-leaders")
+    assert isinstance(void.value(leaders, DCTERMS.rights), Literal)
