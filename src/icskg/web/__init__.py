@@ -28,12 +28,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         settings.data_dir, settings.query_processes, settings.query_memory_mb
     )
 
-    from icskg.web import caching, dataset, home, linked_data, pages, sparql
+    from icskg.web import caching, dataset, home, linked_data, openapi, pages, sparql
 
     caching.init_app(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(dataset.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(linked_data.bp)
 
