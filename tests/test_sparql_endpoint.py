@@ -134,14 +134,13 @@ def test_unacceptable_accept_is_406(client):
 
 
 def test_missing_or_repeated_query_is_400(client):
-    assert client.get("/sparql", headers={"Accept": "application/json"}).status_code == 400
+    empty_form = client.post("/sparql", data="", content_type=FORM)
+    assert empty_form.status_code == 400
+    assert "Missing the 'query' parameter" in empty_form.get_data(as_text=True)
     twice = client.get("/sparql?" + urlencode([("query", COUNT), ("query", COUNT)]))
     assert twice.status_code == 400
 
 
-def test_browser_without_query_goes_to_the_home_page(client):
-    response = client.get("/sparql", headers={"Accept": "text/html"})
-    assert response.status_code == 302
 
 
 def test_body_over_the_limit_is_413_even_when_chunked(client, app):
