@@ -77,3 +77,36 @@ def test_words_that_merely_contain_service_are_allowed(query):
 def test_guard_alone():
     with pytest.raises(OutboundRequestRefused):
         refuse_outbound("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }")
+
+
+@pytest.mark.parametrize("query,message", [
+    ("SELECT * WHERE " + "{" * 5000 + "}" * 5000, "nests brackets 5000 deep"),
+    ("SELECT * WHERE { FILTER(" + "(" * 300 + "1" + ")" * 300 + ") }", "nests brackets"),
+    ("SELECT * WHERE { ?s ?p ?o } #" + "x" * 200_000, "characters long"),
+])
+def test_deep_or_huge_queries_are_refused_before_parsing(client, query, message):
+    response = client.post("/sparql", data=query, content_type="application/sparql-query")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+
+
+def test_brackets_inside_strings_do_not_count():
+    from icskg.guard import refuse_too_complex
+
+    refuse_too_complex('SELECT * WHERE { ?s ?p "' + "{" * 500 + '" }')
+
+
+@pytest.mark.parametrize("template", [
+    "SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+    "SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+])
+def test_graph_names_are_never_fetched(client, canary, template):
+    url, hits = canary
+    response = client.get("/sparql", query_string={"query": template.format(url=url)})
+    assert response.status_code == 200
+    assert response.get_json()["results"]["bindings"] == []
+    for parameter in ("default-graph-uri", "named-graph-uri"):
+        response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }", parameter: url})
+        assert response.status_code == 200
+    assert hits == []

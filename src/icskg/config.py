@@ -32,8 +32,9 @@ class Settings:
     """Seconds a query may run; a request may ask for less with ``timeout=``."""
     max_rows: int = 100_000
     """Most solutions or triples one answer returns; longer answers are cut and say so."""
-    query_processes: int = 2
-    """Killable query processes per web worker."""
+    query_processes: int = 4
+    """Killable query processes per web worker: as many as its threads, so slow queries in some
+    threads never leave a cheap query in another waiting for a process."""
     query_memory_mb: int = 2048
     """Address-space limit of each query process."""
     max_body_bytes: int = 1_000_000

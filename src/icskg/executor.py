@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from icskg.formats import Format
+from icskg.formats import Format, finish
 from icskg.store import (
     Busy,
     Limits,
@@ -230,7 +230,7 @@ class IsolatedResult(QueryResult):
             return ox.serialize(self._parsed(), format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
         if fmt.engine == WIRE[self.kind]:
             return self.payload
-        return self._parsed().serialize(format=fmt.engine)  # type: ignore[union-attr]
+        return finish(fmt, self._parsed().serialize(format=fmt.engine))  # type: ignore[union-attr]
 
     def variables(self) -> list[str]:
         if self.kind == "bindings":

@@ -6,6 +6,9 @@ naming the media type, the short name used by ``format=`` and ``--format``, and 
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -48,6 +51,33 @@ RDF_FORMATS: tuple[Format, ...] = (
     Format("trig", "application/trig", "trig", ox.RdfFormat.TRIG),
     Format("nquads", "application/n-quads", "nq", ox.RdfFormat.N_QUADS),
 )
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """Prefix ``'`` to a cell a spreadsheet would run as a formula; numbers are left alone."""
+    if cell.startswith(FORMULA_START) and not NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def finish(fmt: Format, data: bytes) -> bytes:
+    """Last touches on serialised results: CSV cells are made safe to open in a spreadsheet.
+
+    SPARQL's CSV format carries plain values, so a literal such as ``=HYPERLINK(...)`` would be
+    live in a spreadsheet; icskg prefixes such cells with ``'``. TSV keeps RDF term syntax
+    (literals stay quoted) and needs nothing.
+    """
+    if fmt.name != "csv":
+        return data
+    rows = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows([spreadsheet_safe(c) for c in row] for row in rows)
+    return out.getvalue().encode("utf-8")
 
 
 def by_name(name: str, formats: tuple[Format, ...]) -> Format | None:

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from icskg.formats import Format
+from icskg.formats import Format, finish
 from icskg.namespaces import PREFIXES
+from icskg.sparql_text import declares_dataset
 
 COMPLETE_MARKER = "icskg-build.json"
 _TSV = Format("tsv", "text/tab-separated-values", "tsv", ox.QueryResultsFormat.TSV)
@@ -154,10 +155,10 @@ def run_query(
 ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Run ``sparql`` on a pyoxigraph store with icskg's dataset rules.
 
-    With no dataset given by the protocol (``default-graph-uri``, ``named-graph-uri``) the
-    default graph is the union of the named graphs. A protocol dataset replaces the query's own
-    (FROM, FROM NAMED), as the SPARQL 1.1 Protocol says; graph names only ever name graphs in the
-    store, and an unknown one is an empty graph: nothing is fetched.
+    With no dataset given by the protocol (``default-graph-uri``, ``named-graph-uri``) or the
+    query (FROM, FROM NAMED), the default graph is the union of the named graphs. A protocol
+    dataset replaces the query's own, as the SPARQL 1.1 Protocol says; graph names only ever name
+    graphs in the store, and an unknown one is an empty graph: nothing is fetched.
 
     :raises QuerySyntaxError: if the query does not parse.
     """
@@ -168,7 +169,7 @@ def run_query(
         return store.query(
             sparql,
             base_iri=base_iri,
-            use_default_graph_as_union=not protocol_dataset,
+            use_default_graph_as_union=not protocol_dataset and not declares_dataset(sparql),
             default_graph=defaults if protocol_dataset else None,
             named_graphs=named if protocol_dataset else None,
         )
@@ -191,7 +192,7 @@ class EmbeddedResult(QueryResult):
             self.kind = "graph"
 
     def serialize(self, fmt: Format) -> bytes:
-        return self._raw.serialize(format=fmt.engine)  # type: ignore[arg-type]
+        return finish(fmt, self._raw.serialize(format=fmt.engine))  # type: ignore[arg-type]
 
     def variables(self) -> list[str]:
         if self.kind == "bindings":
@@ -213,7 +214,7 @@ class EmbeddedResult(QueryResult):
 class EmbeddedStore(Store):
     """A pyoxigraph store under ``data_dir``; see the module docstring for the layout."""
 
-    def __init__(self, data_dir: Path, query_processes: int = 2, query_memory_mb: int = 2048) -> None:
+    def __init__(self, data_dir: Path, query_processes: int = 4, query_memory_mb: int = 2048) -> None:
         self.data_dir = Path(data_dir)
         self.query_processes = query_processes
         self.query_memory_mb = query_memory_mb

@@ -15,7 +15,12 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
-from icskg.guard import OutboundRequestRefused, refuse_outbound
+from icskg.guard import (
+    OutboundRequestRefused,
+    QueryTooComplex,
+    refuse_outbound,
+    refuse_too_complex,
+)
 from icskg.store import Limits, QueryEvaluationError, QuerySyntaxError, StoreError
 from icskg.web import BodyTooLarge, current_store, dataset, error_response, read_body
 
@@ -126,8 +131,9 @@ def _limits(params: MultiDict) -> Limits:
 
 def _answer(sparql: str, params: MultiDict) -> Response:
     try:
+        refuse_too_complex(sparql)
         refuse_outbound(sparql)
-    except OutboundRequestRefused as exc:
+    except (QueryTooComplex, OutboundRequestRefused) as exc:
         raise BadRequest(400, str(exc)) from None
     try:
         result = current_store().query(

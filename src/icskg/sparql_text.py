@@ -1,0 +1,41 @@
+"""The code of a SPARQL query, without the parts that can hide or fake keywords.
+
+SPARQL lets ``\\uXXXX`` escapes stand for any character before tokenising (``\\u0053ERVICE`` is
+``SERVICE``), so escapes are decoded first; then strings, IRIs and comments are blanked out, so
+that what is left can be searched for keywords and brackets without a full parse.
+"""
+
+from __future__ import annotations
+
+import re
+
+ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Long strings first, then short ones (with their own escapes), IRIs, and comments.
+BLANKED = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\s]*>'
+    r"|#[^\n]*",
+    re.DOTALL,
+)
+DATASET_CLAUSE = re.compile(r"(?<![\w:?$])FROM(?![\w:-])", re.IGNORECASE)
+
+
+def _unescape(text: str) -> str:
+    def decode(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else match.group(0)
+
+    return ESCAPE.sub(decode, text)
+
+
+def code_only(sparql: str) -> str:
+    """``sparql`` with escapes decoded and strings, IRIs and comments replaced by spaces."""
+    return BLANKED.sub(" ", _unescape(sparql))
+
+
+def declares_dataset(sparql: str) -> bool:
+    """Whether the query names its own dataset (``FROM`` or ``FROM NAMED``)."""
+    return bool(DATASET_CLAUSE.search(code_only(sparql)))
