@@ -87,6 +87,11 @@ class Value:
         return self.iri is not None and is_ours(self.iri)
 
     @property
+    def linkable(self) -> bool:
+        """Only web addresses become links (never ``javascript:`` or other schemes from the data)."""
+        return self.iri is not None and self.iri.startswith(("http://", "https://"))
+
+    @property
     def site(self) -> str | None:
         if self.iri is None or self.ours:
             return None
@@ -292,12 +297,13 @@ def describe(store: Store, iri: str) -> Description:
         inbound.append(prop)
     inbound.sort(key=lambda p: (-p.count, p.label.casefold()))
 
-    links_out = [v for p in shown for v in p.values if v.kind == "iri" and not v.ours
+    links_out = [v for p in shown for v in p.values if v.kind == "iri" and v.linkable and not v.ours
                  and p.iri != PREFIXES["rdf"] + "type"]
     seen = {v.iri for v in links_out}
     for row in _select(store, AREA_LINKS, this=iri):
-        if row["o"] not in seen:
-            links_out.append(Value("iri", row["o"] or "", iri=row["o"], label=row.get("olabel")))
+        value = Value("iri", row["o"] or "", iri=row["o"], label=row.get("olabel"))
+        if value.iri not in seen and value.linkable:
+            links_out.append(value)
 
     return Description(iri, _title(iri, properties), types, shown, inbound,
                        _provenance(store, iri), links_out)

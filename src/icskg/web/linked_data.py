@@ -37,15 +37,17 @@ DESCRIPTION = Template("""CONSTRUCT { $this ?p ?o . ?o ?q ?r . ?r ?s ?t } WHERE 
 
 @bp.app_template_filter("href")
 def href(iri: str) -> str:
-    """Where a link to ``iri`` goes: this server's page for our IRIs, the IRI itself otherwise."""
+    """Where a link to ``iri`` goes: this server's page for our IRIs, the IRI itself for other web
+    addresses, and nowhere (``#``) for other schemes, which could be ``javascript:`` in data."""
     if d.is_ours(iri):
         return url_for("home.index") + iri[len(BASE):]
-    return iri
+    return iri if iri.startswith(("http://", "https://")) else "#"
 
 
 @bp.app_template_filter("curie")
 def curie_filter(iri: str) -> str:
-    return d.curie(iri) or iri
+    """``prefix:local``, or for our IRIs without a prefix the path (``id/membership/...``)."""
+    return d.curie(iri) or (iri[len(BASE):] if d.is_ours(iri) else iri)
 
 
 @bp.route("/id/<path:path>")
