@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -170,7 +171,7 @@ def test_home_page_says_what_the_graph_holds(client):
 
 def test_healthz(client, store):
     body = client.get("/healthz").get_json()
-    assert body == {"status": "ok", "version": store.info()["version"]}
+    assert body == {"status": "ok", "version": store.info()["version"], "worker": os.getpid()}
 
 
 def test_unknown_path_is_a_plain_404(client):

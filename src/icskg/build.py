@@ -16,8 +16,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
-from icskg import __version__, resources
-from icskg.namespaces import GRAPH, ICS, ID, SOURCE, bind_prefixes
+from icskg import __version__, policy, resources
+from icskg.namespaces import GRAPH, ICS, ID, ONTOLOGY, SOURCE, bind_prefixes
 from icskg.sources import READERS, SourceError
 from icskg.store import GraphSource, Store
 
@@ -70,10 +70,25 @@ def _describe_graph(meta: Graph, catalogue: Graph, graph: URIRef, tables: list[U
             meta.add((graph, DCTERMS.source, upstream))
 
 
+def _describe_policy(meta: Graph, graph: Graph, ontology: Graph) -> None:
+    """Say where the curated policy graph came from (the documents its facts cite) and its
+    licence, which is the ontology's: both are the project's own writing."""
+    meta.add((GRAPH.policy, RDF.type, PROV.Entity))
+    meta.add((GRAPH.policy, RDF.type, DCAT.Dataset))
+    meta.add((GRAPH.policy, RDFS.label, Literal(
+        "Curated policy knowledge: documents, options, duties, timeline and examples", lang="en")))
+    for licence in ontology.objects(ONTOLOGY, DCTERMS.license):
+        meta.add((GRAPH.policy, DCTERMS.license, licence))
+    meta.add((DATASET, DCTERMS.hasPart, GRAPH.policy))
+    for document in sorted(policy.sources(graph)):
+        meta.add((GRAPH.policy, PROV.wasDerivedFrom, document))
+
+
 def build_graphs(
     sources_dir: Path | None = None,
     ontology_files: list[Path] | None = None,
     progress: Progress = lambda _: None,
+    policy_dir: Path | None = None,
 ) -> tuple[str, dict[str, Graph]]:
     """Build every named graph in memory. Returns the dataset version and graph IRI -> graph.
 
@@ -86,7 +101,8 @@ def build_graphs(
         raise BuildError(f"{catalogue_path} is missing: it describes the source tables.")
     catalogue = _parse_turtle(catalogue_path)
     tables = sorted({f for reader in READERS.values() for f in reader.FILES})
-    inputs = [sources_dir / t for t in tables] + [catalogue_path] + list(ontology_files)
+    policy_files = policy.policy_files(policy_dir)
+    inputs = [sources_dir / t for t in tables] + [catalogue_path] + list(ontology_files) + policy_files
     missing = [str(p) for p in inputs if not p.is_file()]
     if missing:
         raise BuildError(f"Missing input file(s): {', '.join(missing)}")
@@ -122,6 +138,14 @@ def build_graphs(
             raise BuildError(str(exc)) from exc
         _describe_graph(meta, catalogue, GRAPH[name], [SOURCE[f] for f in reader.FILES])
         meta.add((GRAPH[name], RDFS.label, Literal(reader.TITLE, lang="en")))
+
+    progress("policy")
+    try:
+        graphs[str(GRAPH.policy)] = policy.build(
+            [graphs[str(GRAPH[name])] for name in READERS], ontology, policy_dir)
+    except policy.PolicyError as exc:
+        raise BuildError(str(exc)) from exc
+    _describe_policy(meta, graphs[str(GRAPH.policy)], ontology)
     graphs[str(GRAPH.meta)] = meta
     return version, graphs
 
@@ -142,5 +166,11 @@ def build_store(
         GraphSource(name, graph.serialize(format="nt", encoding="utf-8"))
         for name, graph in graphs.items()
     ]
-    store.replace_dataset(sources, {"version": version, "icskg": __version__})
+    try:
+        store.replace_dataset(sources, {"version": version, "icskg": __version__})
+    except OSError as exc:
+        raise BuildError(
+            f"Could not write the new store ({exc}). Is the disk full? The previous store, if "
+            "any, is untouched and still served."
+        ) from exc
     return BuildResult(version, {name: len(graph) for name, graph in graphs.items()})

@@ -114,6 +114,10 @@ def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
             target = os.path.realpath(link)
             if target != opened:
                 store, opened = ox.Store.read_only(target), target
+        except (OSError, RuntimeError) as exc:
+            connection.send(("unavailable", None, f"the store cannot be opened ({exc})", False))
+            continue
+        try:
             connection.send(_evaluate(store, request))
         except MemoryError:
             connection.send(("failed", None, "it needed more memory than allowed", False))
@@ -195,6 +199,8 @@ class QueryProcesses:
             self._idle.put(worker)
         if status == "syntax":
             raise QuerySyntaxError(payload)
+        if status == "unavailable":
+            raise StoreError(f"The store is damaged: {payload}. Run `icskg build` to rebuild it.")
         if status == "failed":
             raise QueryEvaluationError(f"The query could not be evaluated: {payload}")
         return IsolatedResult(kind, payload, f"rows={limits.max_rows}" if truncated else None,

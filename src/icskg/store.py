@@ -242,7 +242,7 @@ class EmbeddedStore(Store):
             )
         try:
             self._reader = ox.Store.read_only(str(target))
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:  # RocksDB reports corruption as RuntimeError
             raise StoreError(
                 f"The store at {target} cannot be opened ({exc}). Run `icskg build` to rebuild it."
             ) from exc

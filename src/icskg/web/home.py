@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from flask import Blueprint, render_template
@@ -64,6 +65,7 @@ def index() -> str:
 def healthz() -> tuple[dict, int]:
     """200 with the dataset version when the store answers; 503 otherwise."""
     try:
-        return {"status": "ok", "version": current_store().info()["version"]}, 200
+        info = current_store().info()
+        return {"status": "ok", "version": info["version"], "worker": os.getpid()}, 200
     except StoreError as exc:
         return {"status": "unavailable", "reason": str(exc)}, 503
