@@ -1,6 +1,6 @@
 """A real headless browser for page tests: Debian's chromium, driven by Playwright.
 
-Import the fixtures into a test module (``from tests.browser import browser, page  # noqa: F401``).
+Use it from a test module with ``pytest_plugins = ["tests.browser"]``.
 ``page`` is a fresh tab that records console errors, failed requests and Content-Security-Policy
 violations in ``page.problems``; assert it is empty to catch what a person would see go wrong.
 
