@@ -4,7 +4,8 @@ pyoxigraph cannot cancel a running query from another thread, and a hostile quer
 hours, exhaust memory or overflow the stack. So each query runs in a small pool of child
 processes, each holding the store open read-only under a memory limit. A query that passes its
 time limit has its process killed and replaced: the work really stops, and the caller gets
-:class:`QueryTimeout` naming the limit.
+:class:`QueryTimeout` naming the limit. A query that is merely slow is made nicer (lower CPU
+priority) so that it cannot starve the quick ones.
 
 Answers travel back in lossless line-based forms (SPARQL TSV for solutions, N-Triples for
 triples, SPARQL JSON for booleans). Being one line per row, they also let the child stop at the
@@ -44,6 +45,12 @@ WIRE = {
     "boolean": ox.QueryResultsFormat.JSON,
     "graph": ox.RdfFormat.N_TRIPLES,
 }
+
+
+# A query still running after SLOW_AFTER seconds gets a lower CPU priority (a higher niceness),
+# so that on a busy machine cheap queries are not starved by expensive ones.
+SLOW_AFTER = 0.25
+SLOW_NICENESS = 10
 
 
 class _RowLimitReached(Exception):
@@ -125,9 +132,17 @@ def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
             connection.send(("failed", None, str(exc), False))
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Processes come from a fork server that has already imported the engine, so replacing a
+    killed one costs milliseconds, not an interpreter start-up."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["icskg.executor"])
+    return context
+
+
 class _Worker:
     def __init__(self, link: Path, memory_bytes: int) -> None:
-        context = multiprocessing.get_context("spawn")
+        context = _context()
         self.connection, child = context.Pipe()
         self.process = context.Process(
             target=_serve, args=(child, str(link), memory_bytes), daemon=True
@@ -180,7 +195,11 @@ class QueryProcesses:
         started = time.monotonic()
         try:
             worker.connection.send(request)
-            if not worker.connection.poll(limits.timeout):
+            slow = not worker.connection.poll(min(SLOW_AFTER, limits.timeout))
+            if slow:
+                # Let quick queries in other processes go first from now on.
+                os.setpriority(os.PRIO_PROCESS, worker.process.pid, SLOW_NICENESS)
+            if slow and not worker.connection.poll(max(limits.timeout - SLOW_AFTER, 0)):
                 worker.stop()
                 worker = _Worker(self.link, self.memory_bytes)
                 raise QueryTimeout(
@@ -188,6 +207,9 @@ class QueryProcesses:
                     "stopped. Narrow it (more specific patterns, LIMIT) or ask for less."
                 )
             status, kind, payload, truncated = worker.connection.recv()
+            if slow:  # its priority cannot be raised again without privileges: retire it
+                worker.stop()
+                worker = _Worker(self.link, self.memory_bytes)
         except (EOFError, OSError, BrokenPipeError):
             worker.stop()
             worker = _Worker(self.link, self.memory_bytes)
