@@ -167,6 +167,7 @@ def test_home_page_says_what_the_graph_holds(client):
     assert "https://w3id.org/icskg/graph/pcns" in page
     assert "pcn_practice_membership.csv" in page
     assert "42" in page
+    assert "Query time" in page and "30 s" in page
 
 
 def test_healthz(client, store):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from icskg import __version__
+from icskg.guard import MAX_NESTING, MAX_QUERY_CHARS
 from icskg.namespaces import ICS, sparql_prologue
 from icskg.store import Store, StoreError
 from icskg.web import current_store
@@ -57,7 +58,8 @@ def index() -> str:
     summary = _summary(store.info()["version"], store)
     return render_template(
         "home.html", version=__version__, example=EXAMPLE, prefixes=sparql_prologue(),
-        ics=str(ICS._NS), **summary,
+        ics=str(ICS._NS), limits=current_app.extensions["icskg.settings"],
+        max_query_chars=MAX_QUERY_CHARS, max_nesting=MAX_NESTING, **summary,
     )
 
 
