@@ -144,6 +144,15 @@ def test_provenance_names_graph_source_table_vintage_and_licence(client):
     assert "Open Government Licence v3.0" in section
 
 
+def test_provenance_links_to_the_named_graph_download(client):
+    html = client.get("/id/org/RWW", headers={"Accept": BROWSER}).get_data(as_text=True)
+    link = re.search(r'href="(/download/graph/trusts\.ttl)"', html).group(1)
+    with client.get(link) as download:
+        assert download.status_code == 200
+        graph = Graph().parse(data=download.data, format="turtle")
+    assert (URIRef(str(ORG_ID["RWW"])), RDFS.label, None) in graph
+
+
 def test_ontology_terms_dereference_with_blank_node_restrictions(client):
     response = client.get("/def/PracticeMembership", headers={"Accept": BROWSER})
     assert response.status_code == 200

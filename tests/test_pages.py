@@ -23,6 +23,11 @@ def test_home_page_links_to_the_query_page(client):
     assert 'href="/query"' in client.get("/").get_data(as_text=True)
 
 
+def test_a_browser_asking_the_endpoint_without_a_query_lands_on_the_query_page(client):
+    response = client.get("/sparql", headers={"Accept": BROWSER})
+    assert response.status_code in (302, 303) and response.location.endswith("/query")
+
+
 def test_query_page_has_the_prefixes_and_the_examples(client):
     response = client.get("/query")
     assert response.status_code == 200

@@ -17,7 +17,7 @@ from werkzeug.http import parse_accept_header
 
 from icskg import __version__
 from icskg.formats import RDF_FORMATS, Format
-from icskg.namespaces import BASE, ICS, PREFIXES
+from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES
 from icskg.web import current_store, error_response, ics_diagram
 from icskg.web import describe as d
 from icskg.web.pages import with_prefixes
@@ -165,7 +165,7 @@ def _page(iri: str) -> Response:
     page = render_template(
         "resource.html", version=__version__, r=description, diagram=diagram, more=more,
         documents={f.name: _document(iri, f.extension) for f in RESOURCE_FORMATS},
-        shown=d.INBOUND_SHOWN,
+        shown=d.INBOUND_SHOWN, graph_base=str(GRAPH),
     )
     return Response(page, mimetype="text/html")
 
