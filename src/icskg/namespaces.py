@@ -253,6 +253,8 @@ OFFICE = Namespace(BASE + "id/office/")
 AGENT = Namespace(BASE + "id/agent/")
 DOC = Namespace(BASE + "id/doc/")
 OPTION = Namespace(BASE + "id/option/")
+FEATURE = Namespace(BASE + "id/option-feature/")
+FINANCE = Namespace(BASE + "id/finance/")
 DUTY = Namespace(BASE + "id/duty/")
 EVENT = Namespace(BASE + "id/event/")
 LIST = Namespace(BASE + "id/list/")
@@ -293,6 +295,8 @@ PREFIXES: dict[str, str] = {
     "agent": str(AGENT),
     "doc": str(DOC),
     "option": str(OPTION),
+    "feature": str(FEATURE),
+    "finance": str(FINANCE),
     "duty": str(DUTY),
     "event": str(EVENT),
     "list": str(LIST),

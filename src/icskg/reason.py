@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal
-from rdflib.namespace import OWL, XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, XSD
 
 from icskg import resources
 from icskg.namespaces import ICS
+from icskg.policy import policy_files
 
 HERMIT_DATATYPES_NOTE = (
     "xsd:date values and ranges were retyped to xsd:dateTime for HermiT; "
@@ -55,11 +56,6 @@ class ReasoningReport:
     @property
     def ok(self) -> bool:
         return self.consistent and not self.unsatisfiable and not self.warnings
-
-
-def policy_files() -> list[Path]:
-    """The curated policy data that is reasoned over with the ontology."""
-    return sorted(resources.POLICY_DIR.glob("*.ttl"))
 
 
 def reasoner_graph(paths: Iterable[Path]) -> tuple[Graph, int, int]:
@@ -101,6 +97,12 @@ def _named(entities: Iterable[object]) -> set[str]:
     return {str(e.iri) for e in entities if hasattr(e, "iri")}
 
 
+def _individuals(graph: Graph) -> set[URIRef]:
+    """The subjects typed with a class of the graph (data rarely says owl:NamedIndividual)."""
+    classes = set(graph.subjects(RDF.type, OWL.Class))
+    return {s for s, o in graph.subject_objects(RDF.type) if o in classes and isinstance(s, URIRef)}
+
+
 def reason(paths: Iterable[Path] | None = None) -> ReasoningReport:
     """Run HermiT over ``paths`` (default: the ontology and the curated policy data).
 
@@ -121,7 +123,8 @@ def reason(paths: Iterable[Path] | None = None) -> ReasoningReport:
             ontology = world.get_ontology(source.as_uri()).load()
         classes = [c for c in world.classes() if str(c.iri).startswith(str(ICS._NS))]
         before_parents = {c.iri: _named(c.is_a) for c in classes}
-        before_types = {i.iri: _named(i.is_a) for i in world.individuals()}
+        individuals = [world[str(s)] for s in _individuals(graph)]
+        before_types = {i.iri: _named(i.is_a) for i in individuals if i is not None}
         consistent = True
         try:
             with ontology, contextlib.redirect_stderr(warnings), contextlib.redirect_stdout(warnings):
@@ -140,8 +143,8 @@ def reason(paths: Iterable[Path] | None = None) -> ReasoningReport:
                 parents = _named(c.is_a)
                 report.hierarchy[c.iri] = sorted(parents)
                 report.inferred_superclasses += [(c.iri, p) for p in sorted(parents - before_parents[c.iri])]
-            for individual in world.individuals():
-                added = _named(individual.is_a) - before_types.get(individual.iri, set())
+            for individual in (i for i in individuals if i is not None):
+                added = _named(individual.is_a) - before_types[individual.iri]
                 report.inferred_types += [(individual.iri, t) for t in sorted(added)]
             report.inferred_types.sort()
     report.warnings = [line.strip() for line in warnings.getvalue().splitlines() if line.strip()]
