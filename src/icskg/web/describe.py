@@ -187,6 +187,15 @@ SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{
   OPTIONAL {{ ?s rdfs:label ?l FILTER(LANG(?l) IN ({LABEL_PREFERENCE})) }}
 }} GROUP BY ?s ORDER BY ?label ?s LIMIT {INBOUND_SHOWN}
 """)
+# Sorting thousands of subjects takes the engine most of a second: past this many, show a few
+# in the store's own order (the query page lists them all, sorted).
+INBOUND_SAMPLE_UNSORTED = Template(f"""
+SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{
+  {{ SELECT DISTINCT ?s WHERE {{ ?s $property $this . FILTER(!isBlank(?s)) }} LIMIT {INBOUND_SHOWN} }}
+  OPTIONAL {{ ?s rdfs:label ?l FILTER(LANG(?l) IN ({LABEL_PREFERENCE})) }}
+}} GROUP BY ?s
+""")
+SORT_BY_LABEL_UP_TO = 1000
 INBOUND_ALL = Template("""SELECT ?s ?label WHERE {
   ?s $property $this .
   OPTIONAL { ?s rdfs:label ?label }
@@ -292,7 +301,8 @@ def describe(store: Store, iri: str) -> Description:
     for row in _select(store, INBOUND_COUNTS, this=iri):
         prop = Property(row["p"] or "", row.get("plabel") or humanise(row["p"] or ""),
                         count=int(row["n"] or 0))
-        for s in _select(store, INBOUND_SAMPLE, this=iri, property=prop.iri):
+        sample = INBOUND_SAMPLE if prop.count <= SORT_BY_LABEL_UP_TO else INBOUND_SAMPLE_UNSORTED
+        for s in _select(store, sample, this=iri, property=prop.iri):
             prop.values.append(Value("iri", s["s"] or "", iri=s["s"], label=s.get("label")))
         inbound.append(prop)
     inbound.sort(key=lambda p: (-p.count, p.label.casefold()))
