@@ -11,6 +11,8 @@ SOURCE_TABLES_DIR = DATA_DIR / "sources"
 POLICY_DIR = DATA_DIR / "policy"
 """Curated policy facts (Turtle), each with its source document."""
 QUERIES_DIR = PROJECT_DIR / "queries"
+SHAPES_DIR = PROJECT_DIR / "shapes"
+EXAMPLES_DIR = DATA_DIR / "examples"
 NODE_MODULES_DIR = PROJECT_DIR / "node_modules"
 """Front-end packages installed by ``npm ci`` from package-lock.json (the query editor)."""
 

@@ -1,0 +1,190 @@
+"""Check ICS governance data against the statutory rules; every finding cites its provision.
+
+:func:`validate` is the one entry point: the CLI (``icskg validate``) and the web app
+(``/validate``, ``/compliance``) both call it, and it never prints. It reads the data without
+fetching anything (see :mod:`icskg.validation.inputs`), adds the ontology (so classes and role
+hierarchies are known), keeps for each regime only what was in force on the chosen day (see
+:mod:`icskg.validation.snapshot`) and runs that regime's shapes from ``shapes/`` with pySHACL:
+no inference, no ``owl:imports``, and only icskg's own shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pyshacl
+from rdflib import Graph
+from rdflib.namespace import DCTERMS, RDFS
+
+from icskg import resources
+from icskg.formats import RDF_FORMATS, by_name
+from icskg.namespaces import bind_prefixes
+from icskg.store import Store
+from icskg.validation.inputs import Input, InputError, load, parse_rdf, quiet_literal_warnings
+from icskg.validation.regimes import Regime, regime, regimes, shapes_graph
+from icskg.validation.report import (
+    ValidationReport,
+    enrich,
+    findings_from,
+    merged_graph,
+    sort_key,
+)
+from icskg.validation.snapshot import take_snapshot
+
+__all__ = ["Input", "InputError", "ValidationReport", "regimes", "validate", "validate_store"]
+
+DEFAULT_REGIME = "hca2022"
+Data = Input | Path | Graph
+
+
+@cache
+def ontology() -> Graph:
+    """The icskg ontology, read once: it tells the shapes which classes and roles are which."""
+    graph = Graph()
+    for path in resources.ontology_files():
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def parse_day(value: date | str | None) -> date | None:
+    """A date from ``YYYY-MM-DD``.
+
+    :raises ValueError: with a message saying the expected form.
+    """
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date: write it as YYYY-MM-DD, such as 2023-04-01.") from None
+
+
+def _regime_ids(chosen: str | Sequence[str]) -> list[str]:
+    ids = [chosen] if isinstance(chosen, str) else list(chosen)
+    if not ids:
+        raise ValueError("Choose at least one regime.")
+    for regime_id in ids:
+        regime(regime_id)  # raises ValueError naming the known regimes
+    return list(dict.fromkeys(ids))
+
+
+def _as_graph(data: Data | Iterable[Data], max_bytes: int | None) -> Graph:
+    if isinstance(data, Graph):
+        return data
+    items = [data] if isinstance(data, Input | Path) else list(data)  # type: ignore[arg-type]
+    inputs = []
+    for item in items:
+        if isinstance(item, Graph):
+            inputs.append(item)
+        elif isinstance(item, Path):
+            inputs.append(Input.from_path(item))
+        elif isinstance(item, Input):
+            inputs.append(item)
+        else:
+            raise TypeError(f"validate() takes Input, Path or rdflib Graph objects, not "
+                            f"{type(item).__name__}; wrap text in Input(data=...): a string is never "
+                            "read as a path or URL.")
+    graph = load([i for i in inputs if isinstance(i, Input)], max_bytes)
+    for extra in inputs:
+        if isinstance(extra, Graph):
+            graph += extra
+    return graph
+
+
+def _check(graph: Graph, chosen: Regime, day: date | None) -> tuple[Graph, Graph]:
+    """Run one regime's shapes on a copy of ``graph`` (plus the ontology), as it stood on ``day``."""
+    data = bind_prefixes(Graph())
+    data += graph
+    data += ontology()
+    if day is not None:
+        take_snapshot(data, day)
+    shapes = shapes_graph(chosen.id)
+    with quiet_literal_warnings():
+        _, results, _ = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", do_owl_imports=False, inplace=True,
+            allow_warnings=True, allow_infos=True, abort_on_first=False, meta_shacl=False,
+            advanced=False, iterate_rules=False,
+        )
+    return results, data
+
+
+def validate(
+    data: Data | Iterable[Data],
+    regime: str | Sequence[str] = DEFAULT_REGIME,
+    as_of: date | str | None = None,
+    *,
+    today: date | None = None,
+    max_bytes: int | None = None,
+) -> ValidationReport:
+    """Validate ``data`` against the shapes of one or more regimes.
+
+    ``data`` is one or more :class:`Input` (bytes with a name and format), local files
+    (:class:`~pathlib.Path`) or rdflib graphs; text is never taken as a path or URL. Rules that
+    hold "at any time" are checked on the data as it stood on ``as_of``; without it, on ``today``
+    kept inside each regime's period (the data-quality regime then checks the whole record).
+
+    :raises InputError: if the data cannot be read safely (the message says what to fix).
+    :raises ValueError: for an unknown regime or a malformed date.
+    """
+    graph = _as_graph(data, max_bytes)
+    return validate_graph(graph, regime, as_of, today=today)
+
+
+def validate_graph(
+    graph: Graph,
+    regime: str | Sequence[str] = DEFAULT_REGIME,
+    as_of: date | str | None = None,
+    *,
+    today: date | None = None,
+) -> ValidationReport:
+    """Like :func:`validate`, for data already in an rdflib graph (which is left untouched)."""
+    ids = _regime_ids(regime)
+    day, today = parse_day(as_of), today or date.today()
+    findings, parts, days, rules = [], [], {}, {}
+    for regime_id in ids:
+        chosen = regimes()[regime_id]
+        days[regime_id] = day if day is not None else chosen.default_as_of(today)
+        results, checked = _check(graph, chosen, days[regime_id])
+        shapes = shapes_graph(regime_id)
+        findings += findings_from(results, shapes, checked, regime_id)
+        enrich(results, shapes)
+        parts.append(results)
+        rules[regime_id] = rule_ids(regime_id)
+    findings.sort(key=sort_key)
+    conforms = not any(f.severity == "Violation" for f in findings)
+    report_graph = merged_graph(parts, conforms, [regimes()[r].iri for r in ids])
+    return ValidationReport(tuple(ids), days, findings, report_graph, len(graph), rules)
+
+
+@cache
+def rule_ids(regime_id: str) -> list[str]:
+    """The rule ids the regime's shapes encode, sorted."""
+    shapes = shapes_graph(regime_id)
+    iri = regimes()[regime_id].iri
+    return sorted({str(shapes.value(s, DCTERMS.identifier))
+                   for s in shapes.subjects(RDFS.isDefinedBy, iri)
+                   if shapes.value(s, DCTERMS.identifier) is not None})
+
+
+def store_graph(store: Store) -> Graph:
+    """Every triple of the built store (the union of its named graphs) as one rdflib graph."""
+    result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    fmt = by_name("ntriples", RDF_FORMATS)
+    assert fmt is not None
+    graph = bind_prefixes(Graph())
+    parse_rdf(Input(result.serialize(fmt), "the store", "ntriples"), "ntriples", graph)
+    return graph
+
+
+def validate_store(
+    store: Store,
+    regime: str | Sequence[str] = "data-quality",
+    as_of: date | str | None = None,
+    *,
+    today: date | None = None,
+) -> ValidationReport:
+    """Validate the built graph in ``store`` (through the :class:`~icskg.store.Store` interface)."""
+    return validate_graph(store_graph(store), regime, as_of, today=today)

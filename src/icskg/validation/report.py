@@ -1,0 +1,185 @@
+"""The validation report: what pySHACL found, with each finding's rule, citation and words.
+
+A :class:`Finding` is one result of one shape; the shape says which rule of RULES.md it encodes
+(``dcterms:identifier``), which provision it comes from (``dcterms:source``, and the citation in
+words in ``dcterms:bibliographicCitation``) and the family of rules it belongs to
+(``dcterms:subject``). The :class:`ValidationReport` keeps the findings and the SHACL report graph,
+enriched with those facts about the shapes so it can be read on its own.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SH, SKOS
+
+from icskg.namespaces import bind_prefixes
+
+SEVERITIES = ("Violation", "Warning", "Info")
+SEVERITY_OF = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+LABELS = (RDFS.label, FOAF.name, SKOS.prefLabel, DCTERMS.title)
+SHAPE_FACTS = (DCTERMS.identifier, DCTERMS.source, DCTERMS.bibliographicCitation, RDFS.label,
+               DCTERMS.subject, RDFS.isDefinedBy)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a rule comes from: the provision or document IRI and how to cite it in words."""
+
+    iri: str
+    label: str
+
+    @property
+    def url(self) -> str:
+        """A page a browser can open: legislation.gov.uk ``/id/`` IRIs become their page."""
+        return self.iri.replace("http://www.legislation.gov.uk/id/", "https://www.legislation.gov.uk/")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One shape's result on one focus node."""
+
+    rule: str
+    shape: str
+    severity: str
+    focus: str
+    focus_label: str
+    message: str
+    regime: str
+    family: str
+    family_label: str
+    citations: tuple[Citation, ...] = ()
+    citation_text: str = ""
+    path: str | None = None
+    value: str | None = None
+    component: str | None = None
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of :func:`icskg.validate`: conforms unless a Violation was found."""
+
+    regimes: tuple[str, ...]
+    as_of: dict[str, date | None]
+    findings: list[Finding]
+    graph: Graph
+    triples: int = 0
+    shapes: dict[str, list[str]] = field(default_factory=dict)
+    """Regime id -> the rule ids of its shapes (every rule checked, found wanting or not)."""
+
+    @property
+    def conforms(self) -> bool:
+        return not any(f.severity == "Violation" for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        found = Counter(f.severity for f in self.findings)
+        return {severity: found.get(severity, 0) for severity in SEVERITIES}
+
+    def by_rule(self) -> dict[str, list[Finding]]:
+        """Findings grouped by rule id, worst rule first."""
+        groups: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            groups.setdefault(finding.rule, []).append(finding)
+        return dict(sorted(groups.items(), key=lambda kv: (
+            min(SEVERITIES.index(f.severity) for f in kv[1]), kv[0])))
+
+
+def label_of(graph: Graph, node: object) -> str:
+    """A name a person recognises: the node's label, or for a membership who held which role."""
+    for prop in LABELS:
+        value = graph.value(node, prop)  # type: ignore[arg-type]
+        if value is not None:
+            return str(value)
+    member = graph.value(node, ORG.member)  # type: ignore[arg-type]
+    if member is not None:
+        roles = sorted(label_of(graph, r) for r in graph.objects(node, ORG.role))  # type: ignore[arg-type]
+        return f"{label_of(graph, member)}: {', '.join(roles) or 'member'}"
+    if isinstance(node, URIRef):
+        return str(node).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] or str(node)
+    return str(node)
+
+
+def _rule_shape(shapes: Graph, shape: object) -> object:
+    """The named shape a result belongs to: itself, or the node shape holding this property shape."""
+    seen = set()
+    while isinstance(shape, BNode) and shape not in seen:
+        seen.add(shape)
+        parent = shapes.value(None, SH.property, shape)
+        if parent is None:
+            break
+        shape = parent
+    return shape
+
+
+def _text(graph: Graph, node: object, prop: URIRef) -> str:
+    values = list(graph.objects(node, prop))  # type: ignore[arg-type]
+    english = [v for v in values if isinstance(v, Literal) and v.language in (None, "en")]
+    return str((english or values or [""])[0])
+
+
+def findings_from(results: Graph, shapes: Graph, data: Graph, regime: str) -> list[Finding]:
+    """Turn pySHACL's results graph into findings, looking each shape up in ``shapes``."""
+    found = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        shape = _rule_shape(shapes, results.value(result, SH.sourceShape))
+        focus = results.value(result, SH.focusNode)
+        family = shapes.value(shape, DCTERMS.subject)  # type: ignore[arg-type]
+        citations = tuple(
+            Citation(str(source), _text(shapes, source, RDFS.label) or str(source))
+            for source in sorted(shapes.objects(shape, DCTERMS.source))  # type: ignore[arg-type]
+        )
+        path, value = results.value(result, SH.resultPath), results.value(result, SH.value)
+        component = results.value(result, SH.sourceConstraintComponent)
+        found.append(Finding(
+            rule=_text(shapes, shape, DCTERMS.identifier) or label_of(shapes, shape),
+            shape=str(shape),
+            severity=SEVERITY_OF.get(results.value(result, SH.resultSeverity), "Violation"),
+            focus=str(focus),
+            focus_label=label_of(data, focus),
+            message=_text(results, result, SH.resultMessage) or _text(shapes, shape, SH.message),
+            regime=regime,
+            family=str(family or ""),
+            family_label=_text(shapes, family, SKOS.prefLabel) if family else "",
+            citations=citations,
+            citation_text=_text(shapes, shape, DCTERMS.bibliographicCitation),
+            path=None if path is None or isinstance(path, BNode) else str(path),
+            value=None if value is None else str(value),
+            component=None if component is None else str(component).rsplit("#", 1)[-1],
+        ))
+    return found
+
+
+def sort_key(finding: Finding) -> tuple:
+    return (SEVERITIES.index(finding.severity), finding.rule, finding.focus_label, finding.message)
+
+
+def enrich(report_graph: Graph, shapes: Graph) -> None:
+    """Copy into the report graph what each cited shape says about its rule and provision."""
+    for shape in set(report_graph.objects(None, SH.sourceShape)):
+        named = _rule_shape(shapes, shape)
+        for prop in SHAPE_FACTS:
+            for value in shapes.objects(named, prop):  # type: ignore[arg-type]
+                report_graph.add((named, prop, value))  # type: ignore[arg-type]
+                if prop == DCTERMS.source:
+                    for label in shapes.objects(value, RDFS.label):
+                        report_graph.add((value, RDFS.label, label))
+
+
+def merged_graph(parts: list[Graph], conforms: bool, regimes: list[URIRef]) -> Graph:
+    """One sh:ValidationReport holding the results of every regime run."""
+    graph = bind_prefixes(Graph())
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(conforms)))
+    for iri in regimes:
+        graph.add((report, DCTERMS.conformsTo, iri))
+    for part in parts:
+        for old in list(part.subjects(RDF.type, SH.ValidationReport)):
+            for result in part.objects(old, SH.result):
+                graph.add((report, SH.result, result))
+            part.remove((old, None, None))
+        graph += part
+    return graph
