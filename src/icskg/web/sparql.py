@@ -21,7 +21,7 @@ from icskg.guard import (
     refuse_outbound,
     refuse_too_complex,
 )
-from icskg.store import Limits, QueryEvaluationError, QuerySyntaxError, StoreError
+from icskg.store import Busy, Limits, QueryEvaluationError, QuerySyntaxError, StoreError
 from icskg.web import BodyTooLarge, current_store, dataset, error_response, read_body
 
 bp = Blueprint("sparql", __name__)
@@ -39,17 +39,20 @@ UPDATE_START = re.compile(
 )
 
 
-class BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
+class Refusal(Exception):
+    """A request the endpoint answers with an error status and a message saying what to fix."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadRequest(400, "The request body is not valid UTF-8.") from None
+        raise Refusal(400, "The request body is not valid UTF-8.") from None
 
 
 def _parameters() -> tuple[MultiDict, str | None]:
@@ -58,15 +61,16 @@ def _parameters() -> tuple[MultiDict, str | None]:
         return request.args, None
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        raise BadRequest(415, f"The request body must be UTF-8, not {charset}.")
+        raise Refusal(415, f"The request body must be UTF-8, not {charset}.")
     if request.mimetype == FORM:
         form = parse_qs(_text(read_body()), keep_blank_values=True)
-        return MultiDict([(k, v) for k, values in form.items() for v in values]), None
+        body = [(k, v) for k, values in form.items() for v in values]
+        return MultiDict([*request.args.items(multi=True), *body]), None
     if request.mimetype == QUERY_BODY:
         return request.args, _text(read_body())
     if request.mimetype == UPDATE_BODY:
-        raise BadRequest(403, READ_ONLY)
-    raise BadRequest(
+        raise Refusal(403, READ_ONLY)
+    raise Refusal(
         415,
         f"Unsupported request body type {request.mimetype or '(none)'!r}: send "
         f"{QUERY_BODY} or {FORM}, or use GET with ?query=.",
@@ -75,17 +79,17 @@ def _parameters() -> tuple[MultiDict, str | None]:
 
 def _choose_format(kind: str, params: MultiDict) -> Format:
     formats = RDF_FORMATS if kind == "graph" else RESULT_FORMATS
-    override = params.get("format") or request.args.get("format")
+    override = params.get("format")
     if override:
         chosen = by_name(override, formats)
         if chosen is None:
             names = ", ".join(f.name for f in formats)
-            raise BadRequest(400, f"format={override} does not fit this query; use one of: {names}.")
+            raise Refusal(400, f"format={override} does not fit this query; use one of: {names}.")
         return chosen
     chosen = negotiate(request.headers.get("Accept"), formats)
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats)
-        raise BadRequest(406, f"None of the accepted types can hold this result; offered: {offered}.")
+        raise Refusal(406, f"None of the accepted types can hold this result; offered: {offered}.")
     return chosen
 
 
@@ -94,21 +98,24 @@ def endpoint() -> Response:
     try:
         params, body_query = _parameters()
         if "update" in params:
-            raise BadRequest(403, READ_ONLY)
+            raise Refusal(403, READ_ONLY)
         queries = params.getlist("query")
         if body_query is not None:
             queries.append(body_query)
         if not queries:
             if request.method != "GET":
-                raise BadRequest(400, "Missing the 'query' parameter.")
+                raise Refusal(400, "Missing the 'query' parameter.")
             if request.accept_mimetypes.accept_html:
                 return redirect(url_for("pages.query"))
             return dataset.negotiated(dataset.service_description(current_store(), request.base_url))
         if len(queries) > 1:
-            raise BadRequest(400, "Give exactly one query.")
+            raise Refusal(400, "Give exactly one query.")
         return _answer(queries[0], params)
-    except BadRequest as exc:
-        return error_response(exc.status, str(exc))
+    except Refusal as exc:
+        response = error_response(exc.status, str(exc))
+        if exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except BodyTooLarge as exc:
         return error_response(413, str(exc))
 
@@ -117,14 +124,14 @@ def _limits(params: MultiDict) -> Limits:
     """The server's limits, with the time limit lowered to a ``timeout=`` the request asks for."""
     settings = current_app.extensions["icskg.settings"]
     timeout = settings.query_timeout
-    asked = params.get("timeout") or request.args.get("timeout")
+    asked = params.get("timeout")
     if asked:
         try:
             seconds = float(asked)
         except ValueError:
             seconds = -1
         if not 0 < seconds < float("inf"):
-            raise BadRequest(400, f"timeout={asked} is not a positive number of seconds.")
+            raise Refusal(400, f"timeout={asked} is not a positive number of seconds.")
         timeout = min(timeout, seconds)
     return Limits(timeout=timeout, max_rows=settings.max_rows)
 
@@ -134,7 +141,7 @@ def _answer(sparql: str, params: MultiDict) -> Response:
         refuse_too_complex(sparql)
         refuse_outbound(sparql)
     except (QueryTooComplex, OutboundRequestRefused) as exc:
-        raise BadRequest(400, str(exc)) from None
+        raise Refusal(400, str(exc)) from None
     try:
         result = current_store().query(
             sparql,
@@ -145,12 +152,14 @@ def _answer(sparql: str, params: MultiDict) -> Response:
         )
     except QuerySyntaxError as exc:
         if UPDATE_START.match(sparql):
-            raise BadRequest(403, READ_ONLY) from None
-        raise BadRequest(400, f"Malformed query: {exc}") from None
+            raise Refusal(403, READ_ONLY) from None
+        raise Refusal(400, f"Malformed query: {exc}") from None
     except QueryEvaluationError as exc:
-        raise BadRequest(400, str(exc)) from None
-    except StoreError as exc:  # a timeout, busy, no store, or the engine failed on the query
-        raise BadRequest(503, str(exc)) from None
+        raise Refusal(400, str(exc)) from None
+    except Busy as exc:
+        raise Refusal(503, str(exc), retry_after=5) from None
+    except StoreError as exc:  # a timeout, no store, or the engine failed on the query
+        raise Refusal(503, str(exc)) from None
     fmt = _choose_format(result.kind, params)
     response = Response(result.serialize(fmt), mimetype=fmt.media_type)
     if fmt.media_type.startswith("text/"):
