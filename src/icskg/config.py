@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,17 @@ class Settings:
     """Origins allowed to read answers from a browser (``*`` for any, empty for none)."""
     cache_seconds: int = 300
     """How long clients and proxies may reuse an answer (``Cache-Control: max-age``)."""
+    endpoint: str = ""
+    """A SPARQL server's query URL to use instead of the embedded store (docs/scaling.md)."""
+    graph_store: str = ""
+    """That server's Graph Store Protocol URL, used by ``icskg push``; SPARQL Update if empty."""
+    dialect: str = "auto"
+    """The server's kind (virtuoso, fuseki, graphdb, qlever, generic); ``auto`` reads its header."""
+    auth_user: str = ""
+    auth_password: str = field(default="", repr=False)
+    """Secrets are read from the environment only, never from flags, and never printed."""
+    auth_token: str = field(default="", repr=False)
+    """A bearer token, sent instead of a user name and password."""
 
     @property
     def store_path(self) -> Path:
@@ -74,10 +85,10 @@ def load_settings(
     """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    for field in fields(Settings):
-        raw = environ.get(ENV_PREFIX + field.name.upper())
+    for setting in fields(Settings):
+        raw = environ.get(ENV_PREFIX + setting.name.upper())
         if raw is not None:
-            values[field.name] = _coerce(field.type, raw, field.name)
+            values[setting.name] = _coerce(setting.type, raw, setting.name)
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = Path(value) if key == "data_dir" else value
