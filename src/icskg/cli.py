@@ -16,6 +16,7 @@ from icskg.build import BuildError, build_store
 from icskg.config import Settings, load_settings
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from icskg.load import LoadError, graph_sources
+from icskg.remote_store import RemoteStore, open_store
 from icskg.sources import READERS
 from icskg.store import EmbeddedStore, QueryResult, QuerySyntaxError, StoreError
 
@@ -139,7 +140,7 @@ def _table(result: QueryResult) -> str:
 def query(ctx: click.Context, query: str | None, file: Path | None, fmt: str) -> None:
     """Run a SPARQL QUERY (text, --file, or - for standard input) on the built store."""
     sparql = _read_query(query, file)
-    result = EmbeddedStore(_settings(ctx).data_dir).query(sparql)
+    result = open_store(_settings(ctx)).query(sparql)
     if fmt == "table":
         click.echo(_table(result))
         return
@@ -161,7 +162,7 @@ def query(ctx: click.Context, query: str | None, file: Path | None, fmt: str) ->
 @click.pass_context
 def export(ctx: click.Context, fmt: str, graph: str | None, output: Path | None) -> None:
     """Export the built dataset, or one named graph of it."""
-    store = EmbeddedStore(_settings(ctx).data_dir)
+    store = open_store(_settings(ctx))
     chosen = by_name(fmt, RDF_FORMATS)
     assert chosen is not None
     if graph is not None and graph not in store.graphs():
@@ -199,6 +200,36 @@ def _in_child(target: Any, *args: Any) -> None:
         raise Failure("Could not prepare the store; the message above says why.")
 
 
+ENDPOINT_HELP = "A SPARQL server's endpoint URL [env ICSKG_ENDPOINT]"
+DIALECT_HELP = ("The server's kind: virtuoso, fuseki, graphdb, qlever or generic [env ICSKG_DIALECT; "
+                "default auto, from the server's Server header].")
+
+
+@main.command()
+@click.option("--endpoint", help=ENDPOINT_HELP + "; it must accept SPARQL Update.")
+@click.option("--graph-store", help="The server's Graph Store Protocol URL [env ICSKG_GRAPH_STORE]; "
+                                    "without it, the data goes in by SPARQL Update.")
+@click.option("--dialect", help=DIALECT_HELP)
+@click.pass_context
+def push(ctx: click.Context, endpoint: str | None, graph_store: str | None,
+         dialect: str | None) -> None:
+    """Build the dataset and load it into a SPARQL server, replacing each named graph atomically
+    and checking the triple counts. Credentials come from the environment only:
+    ICSKG_AUTH_USER and ICSKG_AUTH_PASSWORD, or ICSKG_AUTH_TOKEN."""
+    settings = _settings(ctx, endpoint=endpoint, graph_store=graph_store, dialect=dialect)
+    if not settings.endpoint:
+        raise Failure("No SPARQL server named: give --endpoint URL or set ICSKG_ENDPOINT.")
+    store = RemoteStore.from_settings(settings)
+    store.check()
+    started = time.perf_counter()
+    click.echo(f"Building the dataset and loading it into {settings.endpoint} ...", err=True)
+    result = build_store(store)
+    click.echo(f"Pushed dataset {result.version[:12]} in {time.perf_counter() - started:.1f} s: "
+               f"{result.triples:,} triples in {len(result.graphs)} named graphs, counts verified")
+    for name, count in result.graphs.items():
+        click.echo(f"  {count:>8,}  {name}")
+
+
 @main.command()
 @click.option("--host", help="Interface to listen on [env ICSKG_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [env ICSKG_PORT; default 8000].")
@@ -206,14 +237,22 @@ def _in_child(target: Any, *args: Any) -> None:
 @click.option("--data", "data_files", multiple=True, metavar="[GRAPH_IRI=]FILE",
               help="Serve these RDF files instead of the ICS graph (repeatable). Triples go to a "
                    "graph named GRAPH_IRI or after the file; TriG/N-Quads keep their graphs.")
+@click.option("--endpoint", help=ENDPOINT_HELP + ", to serve the dataset `icskg push` put there.")
+@click.option("--dialect", help=DIALECT_HELP)
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None,
-          data_files: tuple[str, ...]) -> None:
+          data_files: tuple[str, ...], endpoint: str | None, dialect: str | None) -> None:
     """Serve the SPARQL endpoint and pages with gunicorn, building the store first if missing."""
     from icskg.web.server import run
 
-    settings = _settings(ctx, host=host, port=port, workers=workers)
-    if data_files:
+    settings = _settings(ctx, host=host, port=port, workers=workers, endpoint=endpoint,
+                         dialect=dialect)
+    if settings.endpoint:
+        if data_files:
+            raise Failure("--data loads files into the embedded store; leave out --endpoint.")
+        version = RemoteStore.from_settings(settings).info()["version"]  # fails if unreachable
+        click.echo(f"Serving dataset {version[:12]} from {settings.endpoint}", err=True)
+    elif data_files:
         settings = replace(settings, data_dir=settings.data_dir / "served")
         _in_child(_load_files_or_exit, settings.data_dir, data_files)
     elif not EmbeddedStore(settings.data_dir).exists():

@@ -247,6 +247,14 @@ class RemoteStore(Store):
             self._manifest = (now, record)
         return self._manifest[1]
 
+    def check(self) -> None:
+        """Ask the server one question with the credentials given, so that an unreachable
+        server or refused credentials show up before any other work.
+
+        :raises StoreError: saying which.
+        """
+        self._read_manifest(0.0)
+
     def info(self) -> dict:
         """The record ``push`` left on the server (version, graph triple counts, ``built_at``)."""
         record = self._read_manifest(MANIFEST_SECONDS)

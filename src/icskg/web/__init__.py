@@ -8,7 +8,8 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from icskg.config import Settings, load_settings
-from icskg.store import EmbeddedStore, Store
+from icskg.remote_store import open_store
+from icskg.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -20,13 +21,12 @@ SECURITY_HEADERS = {
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
-    """Create the web app over ``store`` (by default the embedded store in ``settings.data_dir``)."""
+    """Create the web app over ``store`` (by default the one ``settings`` name: the embedded store
+    in ``settings.data_dir``, or the SPARQL server at ``settings.endpoint``)."""
     settings = settings or load_settings()
     app = Flask(__name__)
     app.extensions["icskg.settings"] = settings
-    app.extensions["icskg.store"] = store or EmbeddedStore(
-        settings.data_dir, settings.query_processes, settings.query_memory_mb
-    )
+    app.extensions["icskg.store"] = store or open_store(settings)
 
     from icskg.web import caching, dataset, home, linked_data, openapi, pages, sparql
 
@@ -47,6 +47,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         return error_response(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(StoreError)
+    def unavailable(exc: StoreError) -> Response:
+        log.warning("store unavailable on %s %s: %s", request.method, request.path, exc)
+        response = error_response(503, "The data store cannot answer right now; try again shortly.")
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
