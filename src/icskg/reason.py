@@ -138,7 +138,7 @@ def reason(paths: Iterable[Path] | None = None) -> ReasoningReport:
                                  unsupported_literals=unsupported, triples=len(graph))
         if consistent:
             report.unsatisfiable = sorted(
-                str(c.iri) for c in world.inconsistent_classes() if c is not OWL.Nothing)
+                str(c.iri) for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
             for c in sorted(classes, key=lambda c: c.iri):
                 parents = _named(c.is_a)
                 report.hierarchy[c.iri] = sorted(parents)
