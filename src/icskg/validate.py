@@ -19,7 +19,6 @@ import pyshacl
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDFS
 
-from icskg import resources
 from icskg.formats import RDF_FORMATS, by_name
 from icskg.namespaces import bind_prefixes
 from icskg.store import Store
@@ -33,20 +32,12 @@ from icskg.validation.report import (
     sort_key,
 )
 from icskg.validation.snapshot import take_snapshot
+from icskg.validation.vocabulary import ontology
 
 __all__ = ["Input", "InputError", "ValidationReport", "regimes", "validate", "validate_store"]
 
 DEFAULT_REGIME = "hca2022"
 Data = Input | Path | Graph
-
-
-@cache
-def ontology() -> Graph:
-    """The icskg ontology, read once: it tells the shapes which classes and roles are which."""
-    graph = Graph()
-    for path in resources.ontology_files():
-        graph.parse(path, format="turtle")
-    return graph
 
 
 def parse_day(value: date | str | None) -> date | None:

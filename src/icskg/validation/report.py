@@ -9,6 +9,7 @@ enriched with those facts about the shapes so it can be read on its own.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -102,6 +103,14 @@ def label_of(graph: Graph, node: object) -> str:
     return str(node)
 
 
+IRI_IN_TEXT = re.compile(r"(?:https?://|urn:)[^\s\"<>]*[^\s\"<>.,;:)]")
+
+
+def readable(message: str, data: Graph) -> str:
+    """Replace the IRIs pySHACL put into a message with the names the data gives them."""
+    return IRI_IN_TEXT.sub(lambda m: label_of(data, URIRef(m.group(0))), message)
+
+
 def _rule_shape(shapes: Graph, shape: object) -> object:
     """The named shape a result belongs to: itself, or the node shape holding this property shape."""
     seen = set()
@@ -139,7 +148,8 @@ def findings_from(results: Graph, shapes: Graph, data: Graph, regime: str) -> li
             severity=SEVERITY_OF.get(results.value(result, SH.resultSeverity), "Violation"),
             focus=str(focus),
             focus_label=label_of(data, focus),
-            message=_text(results, result, SH.resultMessage) or _text(shapes, shape, SH.message),
+            message=readable(_text(results, result, SH.resultMessage) or _text(shapes, shape, SH.message),
+                             data),
             regime=regime,
             family=str(family or ""),
             family_label=_text(shapes, family, SKOS.prefLabel) if family else "",

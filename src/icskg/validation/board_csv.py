@@ -1,0 +1,280 @@
+"""The board CSV template: one row per seat on an ICB board, as a governance team can fill it in.
+
+Columns (docs/validation.md): ``name, role, nominated by, appointed by, start, end`` and, if
+known, ``approved by, employed by, expertise, icb, source``. The rows become the pattern of
+docs/governance-vocabulary.md: an ``ics:Board``, and for each row a ``foaf:Person`` and an
+``ics:BoardMembership`` with its roles, who nominated, appointed and approved it, and its dates.
+
+Who is named in the "by" columns is resolved in this order: NHS England, the Secretary of State,
+the ICB itself, a role held by someone in the file ("chair", "chief executive"), a person named in
+the file, and otherwise a body of that name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SKOS, XSD
+
+from icskg.namespaces import EXPERTISE, ICS, MEMBERSHIP, OFFICE, ORG_ID, PERSON, ROLE, bind_prefixes
+from icskg.validation.inputs import InputError
+from icskg.validation.vocabulary import ontology
+
+REQUIRED = ("name", "role", "nominated by", "appointed by", "start", "end")
+OPTIONAL = ("approved by", "employed by", "expertise", "icb", "source")
+TEMPLATE_HEADER = ",".join([*REQUIRED, *OPTIONAL])
+MAX_ROWS = 1000
+NHS_ENGLAND = ORG_ID["X24"]
+SECRETARY_OF_STATE = OFFICE["secretary-of-state-for-health-and-social-care"]
+ODS = re.compile(r"^[A-Z0-9]{3,6}$")
+LIST_SEPARATOR = re.compile(r"\s*[;+]\s*|\s+and\s+(?=deputy|senior)", re.IGNORECASE)
+# Words governance pages use for roles, beyond the labels in the roles scheme.
+ROLE_SYNONYMS = {
+    "ceo": "chief-executive", "chief executive officer": "chief-executive",
+    "accountable officer": "accountable-officer", "interim chair": "chair",
+    "chief finance officer": "director-of-finance", "cfo": "director-of-finance",
+    "chief medical officer": "medical-director", "chief nurse": "director-of-nursing",
+    "non-executive director": "non-executive-member", "ned": "non-executive-member",
+    "non-executive member": "non-executive-member", "independent non-executive": "non-executive-member",
+    "partner member (trusts)": "partner-member-trusts",
+    "partner member (nhs trusts)": "partner-member-trusts",
+    "partner member (primary care)": "partner-member-primary-medical-services",
+    "partner member (primary medical services)": "partner-member-primary-medical-services",
+    "partner member (general practice)": "partner-member-primary-medical-services",
+    "partner member (local authorities)": "partner-member-local-authorities",
+    "partner member (local authority)": "partner-member-local-authorities",
+    "deputy chair": "deputy-chair", "vice chair": "deputy-chair",
+    "senior independent member": "senior-non-executive-member",
+}
+ORGANISATION_WORDS = {
+    "nhs england": NHS_ENGLAND, "nhse": NHS_ENGLAND, "nhs england and nhs improvement": NHS_ENGLAND,
+    "secretary of state": SECRETARY_OF_STATE,
+    "secretary of state for health and social care": SECRETARY_OF_STATE,
+}
+ICB_WORDS = {"icb", "the icb", "integrated care board", "the integrated care board", "board", "the board"}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+
+
+def notation(concept: URIRef) -> str:
+    return str(concept).rsplit("/", 1)[-1]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower().replace("_", " "))
+
+
+def role_names() -> dict[str, URIRef]:
+    """Every way of naming a role: labels and notations from the roles scheme, plus synonyms."""
+    vocab = ontology()
+    names: dict[str, URIRef] = {}
+    for concept in vocab.subjects(SKOS.inScheme, URIRef(str(ROLE).rstrip("/"))):
+        for prop in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, SKOS.notation):
+            for value in vocab.objects(concept, prop):
+                names[_key(str(value)).replace("-", " ")] = concept  # type: ignore[assignment]
+                names[_key(str(value))] = concept  # type: ignore[assignment]
+    for word, notation in ROLE_SYNONYMS.items():
+        names.setdefault(word, ROLE[notation])
+    return names
+
+
+def expertise_names() -> dict[str, URIRef]:
+    vocab = ontology()
+    names: dict[str, URIRef] = {}
+    for concept in vocab.subjects(SKOS.inScheme, URIRef(str(EXPERTISE).rstrip("/"))):
+        for prop in (SKOS.prefLabel, SKOS.notation):
+            for value in vocab.objects(concept, prop):
+                names[_key(str(value))] = concept  # type: ignore[assignment]
+    names.setdefault("mental health", EXPERTISE["mental-health"])
+    names.setdefault("finance", EXPERTISE["finance-and-audit"])
+    return names
+
+
+def _day(text: str, where: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    for form in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    raise InputError(f"{where}: {text!r} is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY).")
+
+
+def _decode(data: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{name}: the CSV file is neither UTF-8 nor Windows-1252 text.")
+
+
+def _rows(data: bytes, name: str) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(_decode(data, name)))
+    header = {_key(h): h for h in (reader.fieldnames or []) if h}
+    missing = [column for column in REQUIRED if column not in header]
+    if missing:
+        raise InputError(
+            f"{name}: the board CSV template needs the column(s) {', '.join(missing)}. "
+            f"The header line is: {TEMPLATE_HEADER} (the last five columns are optional)."
+        )
+    rows = []
+    for row in reader:
+        cleaned = {key: (row.get(original) or "").strip() for key, original in header.items()}
+        if any(cleaned.values()):
+            rows.append(cleaned)
+        if len(rows) > MAX_ROWS:
+            raise InputError(f"{name}: more than {MAX_ROWS} rows; one board has far fewer seats.")
+    if not rows:
+        raise InputError(f"{name}: the CSV file has a header but no rows.")
+    return rows
+
+
+class _Board:
+    """The graph under construction, and the names already resolved."""
+
+    def __init__(self, rows: list[dict[str, str]], name: str) -> None:
+        self.graph = bind_prefixes(Graph())
+        self.name = name
+        codes = {row.get("icb", "") for row in rows} - {""}
+        if len(codes) > 1:
+            raise InputError(f"{name}: the icb column names more than one ICB ({', '.join(sorted(codes))}); "
+                             "use one file per board.")
+        code = codes.pop() if codes else None
+        if code is not None and not ODS.match(code):
+            raise InputError(f"{name}: icb {code!r} is not an ODS code such as QYG.")
+        self.code = code
+        self.icb = ORG_ID[code] if code else self.local("icb")
+        self.board = URIRef(f"{self.icb}/board") if code else self.local("board")
+        self.people = {_key(row["name"]): self.person(row["name"]) for row in rows if row["name"]}
+        self.roles = role_names()
+        self.holders: dict[URIRef, URIRef] = {}
+        self.agents: dict[str, URIRef] = {}
+        g = self.graph
+        g.add((self.icb, ICS.hasBoard, self.board))
+        g.add((self.board, RDF.type, ICS.Board))
+        g.add((self.board, RDFS.label, Literal(f"Board described in {name}", lang="en")))
+
+    def local(self, *parts: str) -> URIRef:
+        """An IRI for a thing the file describes when it names no ICB (so no real IRI applies)."""
+        return URIRef(":".join(["urn:icskg:board-csv", slug(self.name), *parts]))
+
+    def person(self, name: str) -> URIRef:
+        person = PERSON[slug(name)] if self.code else self.local("person", slug(name))
+        self.graph.add((person, RDF.type, FOAF.Person))
+        self.graph.add((person, FOAF.name, Literal(name)))
+        return person
+
+    def role_list(self, text: str, where: str) -> list[URIRef]:
+        roles = []
+        for part in (p for p in LIST_SEPARATOR.split(text) if p.strip()):
+            concept = self.roles.get(_key(part)) or self.roles.get(_key(part).replace("-", " "))
+            if concept is None:
+                known = "chair, chief executive, director of finance, medical director, director of " \
+                        "nursing, non-executive member, partner member (trusts | primary care | local " \
+                        "authorities), deputy chair, senior non-executive member, other ordinary member"
+                raise InputError(f"{where}: unknown role {part.strip()!r}; use one of: {known}.")
+            roles.append(concept)
+        if not roles:
+            raise InputError(f"{where}: the role is empty.")
+        return roles
+
+    def agent(self, text: str, where: str) -> list[URIRef]:
+        """The people or bodies a "by" cell names (several may be separated by ';')."""
+        found = []
+        for part in (p.strip() for p in text.split(";") if p.strip()):
+            key = _key(part)
+            if key in ORGANISATION_WORDS:
+                found.append(ORGANISATION_WORDS[key])
+            elif key in ICB_WORDS:
+                found.append(self.icb)
+            elif self.roles.get(key.removeprefix("the ")) in self.holders:
+                found.append(self.holders[self.roles[key.removeprefix("the ")]])
+            elif key in self.people:
+                found.append(self.people[key])
+            else:
+                if key not in self.agents:
+                    body = self.local("body", slug(part))
+                    self.graph.add((body, RDF.type, FOAF.Agent))
+                    self.graph.add((body, RDFS.label, Literal(part, lang="en")))
+                    self.agents[key] = body
+                found.append(self.agents[key])
+        return found
+
+
+def read(data: bytes, name: str = "board.csv") -> Graph:
+    """Turn a filled-in board CSV template into RDF.
+
+    :raises InputError: naming the row and column to fix.
+    """
+    rows = _rows(data, name)
+    board = _Board(rows, name)
+    g = board.graph
+    parsed = []
+    for number, row in enumerate(rows, start=2):
+        where = f"{name} row {number}"
+        if not row["name"]:
+            raise InputError(f"{where}: the name is empty.")
+        roles = board.role_list(row["role"], where)
+        start, end = _day(row["start"], f"{where} start"), _day(row["end"], f"{where} end")
+        for role in roles:
+            board.holders.setdefault(role, board.people[_key(row["name"])])
+        parsed.append((where, row, roles, start, end))
+    expertise = expertise_names()
+    for where, row, roles, start, end in parsed:
+        person = board.people[_key(row["name"])]
+        parts = (slug(row["name"]), notation(roles[0]), start.isoformat() if start else "undated")
+        if board.code:
+            seat = MEMBERSHIP["/".join(["board", board.code, *parts])]
+        else:
+            seat = board.local("seat", *parts)
+        g.add((seat, RDF.type, ICS.BoardMembership))
+        g.add((seat, ORG.organization, board.board))
+        g.add((seat, ORG.member, person))
+        for role in roles:
+            g.add((seat, ORG.role, role))
+        if start:
+            g.add((seat, ICS.startDate, Literal(start.isoformat(), datatype=XSD.date)))
+        if end:
+            g.add((seat, ICS.endDate, Literal(end.isoformat(), datatype=XSD.date)))
+        if row["nominated by"]:
+            for nominator in _nominators(board, row["nominated by"], roles, where):
+                g.add((seat, ICS.nominatedBy, nominator))
+        for column, prop in (("appointed by", ICS.appointedBy), ("approved by", ICS.approvedBy),
+                             ("employed by", ICS.employedBy)):
+            for agent in board.agent(row.get(column, ""), f"{where} {column}"):
+                g.add((seat, prop, agent))
+        for part in (p for p in row.get("expertise", "").split(";") if p.strip()):
+            concept = expertise.get(_key(part))
+            if concept is None:
+                raise InputError(f"{where}: unknown expertise {part.strip()!r}; use mental health "
+                                 "or finance and audit.")
+            g.add((seat, ICS.expertise, concept))
+        if row.get("source", "").startswith(("http://", "https://")):
+            g.add((seat, DCTERMS.source, URIRef(row["source"])))
+    return g
+
+
+def _nominators(board: _Board, text: str, roles: Iterable[URIRef], where: str) -> list[URIRef]:
+    """Partner members are nominated by a constituency (made here); others by whoever is named."""
+    partner_roles = [r for r in roles if (r, SKOS.broader, ROLE["partner-member"]) in ontology()]
+    if not partner_roles:
+        return board.agent(text, f"{where} nominated by")
+    role = partner_roles[0]
+    constituency = URIRef(f"{board.icb}/nominating/{notation(role)}") if board.code \
+        else board.local("nominating", notation(role))
+    g = board.graph
+    g.add((constituency, RDF.type, ICS.NominatingConstituency))
+    g.add((constituency, RDFS.label, Literal(text, lang="en")))
+    g.add((constituency, ICS.nominatesFor, board.board))
+    g.add((constituency, ICS.nominatesToRole, role))
+    return [constituency]
