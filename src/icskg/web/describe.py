@@ -211,11 +211,12 @@ SELECT ?g ?glabel ?table ?title ?vintage ?licence ?completeness ?doubt WHERE {
     OPTIONAL { ?g rdfs:label ?glabel }
     OPTIONAL {
       ?g prov:wasDerivedFrom ?table .
-      OPTIONAL { ?table dcterms:title ?title }
-      OPTIONAL { ?table ics:vintage ?vintage }
-      OPTIONAL { ?table dcterms:license|dcterms:rights ?licence }
-      OPTIONAL { ?table ics:completeness ?completeness }
-      OPTIONAL { ?table ics:doubt ?doubt }
+      # A source is described in graph:meta (tables) or in the graph it feeds (documents).
+      OPTIONAL { GRAPH ?g1 { ?table dcterms:title ?title } }
+      OPTIONAL { GRAPH ?g2 { ?table ics:vintage ?vintage } }
+      OPTIONAL { GRAPH ?g3 { ?table dcterms:license|dcterms:rights ?licence } }
+      OPTIONAL { GRAPH ?g4 { ?table ics:completeness ?completeness } }
+      OPTIONAL { GRAPH ?g5 { ?table ics:doubt ?doubt } }
     }
   }
 } ORDER BY ?g ?table
