@@ -155,25 +155,26 @@ class Description:
         return [v for v in self.links_out if v.site not in PROMINENT_SITES]
 
 
+# The kind of term ?o is, as a plain string (stores spell boolean results differently).
+KIND = 'IF(isIRI(?o), "iri", IF(isBlank(?o), "blank", "literal"))'
 EXISTS = Template("ASK { { $this ?p ?o } UNION { ?s ?p $this } }")
 HAS_TYPE = Template("ASK { $this a $type }")
 OUTGOING = Template(f"""
-SELECT ?p ?o ?isIri ?isBlank ?datatype ?lang (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
+SELECT ?p ?o ?kind ?datatype ?lang (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
   $this ?p ?o .
-  BIND(isIRI(?o) AS ?isIri) BIND(isBlank(?o) AS ?isBlank) BIND(DATATYPE(?o) AS ?datatype)
-  BIND(LANG(?o) AS ?lang)
+  BIND({KIND} AS ?kind) BIND(DATATYPE(?o) AS ?datatype) BIND(LANG(?o) AS ?lang)
   OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANG(?pl) IN ({LABEL_PREFERENCE})) }}
   OPTIONAL {{ ?o rdfs:label ?ol FILTER(LANG(?ol) IN ({LABEL_PREFERENCE})) }}
-}} GROUP BY ?p ?o ?isIri ?isBlank ?datatype ?lang
+}} GROUP BY ?p ?o ?kind ?datatype ?lang
 """)
 BLANK_CHILDREN = Template(f"""
-SELECT ?b ?p ?o ?isIri ?datatype ?lang (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
+SELECT ?b ?p ?o ?kind ?datatype ?lang (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
   $this ?via ?b . FILTER(isBlank(?b))
   ?b ?p ?o .
-  BIND(isIRI(?o) AS ?isIri) BIND(DATATYPE(?o) AS ?datatype) BIND(LANG(?o) AS ?lang)
+  BIND({KIND} AS ?kind) BIND(DATATYPE(?o) AS ?datatype) BIND(LANG(?o) AS ?lang)
   OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANG(?pl) IN ({LABEL_PREFERENCE})) }}
   OPTIONAL {{ ?o rdfs:label ?ol FILTER(LANG(?ol) IN ({LABEL_PREFERENCE})) }}
-}} GROUP BY ?b ?p ?o ?isIri ?datatype ?lang
+}} GROUP BY ?b ?p ?o ?kind ?datatype ?lang
 """)
 INBOUND_COUNTS = Template(f"""
 SELECT ?p (SAMPLE(?pl) AS ?plabel) (COUNT(DISTINCT ?s) AS ?n) WHERE {{
@@ -238,21 +239,23 @@ def _select(store: Store, template: Template, **iris: str) -> list[dict[str, str
     return [dict(zip(names, row, strict=True)) for row in result.rows()]
 
 
+def _ask(store: Store, query: str) -> bool:
+    return next(store.query(query).rows())[0] in ("true", "1")
+
+
 def exists(store: Store, iri: str) -> bool:
-    result = store.query(EXISTS.substitute(this=iri_ref(iri)))
-    return next(result.rows())[0] == "true"
+    return _ask(store, EXISTS.substitute(this=iri_ref(iri)))
 
 
 def has_type(store: Store, iri: str, type_iri: str) -> bool:
-    result = store.query(HAS_TYPE.substitute(this=iri_ref(iri), type=iri_ref(type_iri)))
-    return next(result.rows())[0] == "true"
+    return _ask(store, HAS_TYPE.substitute(this=iri_ref(iri), type=iri_ref(type_iri)))
 
 
 def _value(row: dict[str, str | None]) -> Value:
     text = row["o"] or ""
-    if row.get("isIri") == "true":
+    if row.get("kind") == "iri":
         return Value("iri", text, iri=text, label=row.get("olabel"))
-    if row.get("isBlank") == "true":
+    if row.get("kind") == "blank":
         return Value("blank", text)
     datatype = row.get("datatype")
     plain = datatype in (None, PREFIXES["xsd"] + "string", PREFIXES["rdf"] + "langString")

@@ -98,8 +98,8 @@ SELECT DISTINCT ?sub ?la ?label ?partly WHERE {
   ?sub org:unitOf $icb ; ics:coversArea ?subArea .
   ?la a ics:LowerTierLocalAuthority ; ics:coversArea ?laArea ; rdfs:label ?label .
   FILTER NOT EXISTS { ?laArea ics:endDate ?ended }
-  { ?laArea ics:withinArea ?subArea BIND(false AS ?partly) }
-  UNION { ?laArea ics:partlyWithinArea ?subArea BIND(true AS ?partly) }
+  { ?laArea ics:withinArea ?subArea BIND("whole" AS ?partly) }
+  UNION { ?laArea ics:partlyWithinArea ?subArea BIND("part" AS ?partly) }
 } ORDER BY ?label""")
 TRUSTS = Template("""
 SELECT ?trust (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?type) (SAMPLE(?tl) AS ?typeLabel)
@@ -155,13 +155,13 @@ def gather(store: Store, ics: str) -> System:
                                  f"{r['code']} · {r['pcnCount']} PCNs · {r['gpCount']} GP practices")
     for r in _rows(store, DISTRICTS, icb=icb):
         if r["sub"] in places:
-            note = "part" if r["partly"] == "true" else ""
+            note = "part" if r["partly"] == "part" else ""
             places[r["sub"]].districts.append(Node(r["la"] or "", r["label"] or "", note))
     system.places = list(places.values())
     for r in _rows(store, TRUSTS, icb=icb):
         kind = (r["type"] or "").rsplit("/", 1)[-1] or "other"
         system.trusts.append(Trust(r["trust"] or "", r["label"] or "", "", kind,
-                                   r["typeLabel"] or "Other trusts", r["headquartered"] == "1"))
+                                   r["typeLabel"] or "Other trusts", r["headquartered"] in ("1", "1.0")))
     system.collaboratives = [Node(r["pc"] or "", r["label"] or "", f"{r['members']} trusts of this ICB")
                              for r in _rows(store, COLLABORATIVES, icb=icb)]
     system.place_partnerships = [Node(r["pp"] or "", r["label"] or "")
