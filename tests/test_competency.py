@@ -1,5 +1,8 @@
 """The competency questions (queries/NN-slug.rq) return their expected answers on the built store.
 
+Like every query icskg shows people, they use the prefixes of ``icskg.namespaces`` without
+declaring them (the query page and this test add the declarations).
+
 Each question's expected answer (queries/NN-slug.expected.csv) was taken from the source
 documents or the source tables, not from the query's output. Values may be written as CURIEs
 with icskg's prefixes. Rows are compared in order only when the query has ORDER BY.
@@ -14,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from icskg import resources
-from icskg.namespaces import PREFIXES
+from icskg.namespaces import PREFIXES, sparql_prologue
 
 QUERIES = sorted(resources.QUERIES_DIR.glob("*.rq"))
 CURIE = re.compile(r"^([a-z][\w-]*):(\S+)$")
@@ -51,7 +54,7 @@ def test_there_are_at_least_thirty_questions_each_asked_in_plain_english_with_an
 def test_the_question_gets_its_expected_answer(query: Path, store):
     text = query.read_text(encoding="utf-8")
     header, expected = expected_answer(query)
-    result = store.query(text)
+    result = store.query(sparql_prologue() + text)
     assert result.variables() == header
     rows = [tuple("" if v is None else v for v in row) for row in result.rows()]
     if re.search(r"\bORDER\s+BY\b", text, re.IGNORECASE):
