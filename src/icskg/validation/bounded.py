@@ -1,0 +1,91 @@
+"""Validation in a child process that is killed when it runs too long or asks for too much memory.
+
+pySHACL cannot be interrupted, and a web worker's request threads are not watched by gunicorn,
+so the web app never validates in its own process. Each request's validation runs in a child
+forked from a single-threaded fork server (``forkserver``: forking a threaded web worker could
+copy a held lock), under an address-space limit; past the time limit the child is killed, the
+work really stops, and the caller gets :class:`ValidationTimeout` naming the limit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from collections.abc import Sequence
+from datetime import date
+from multiprocessing.connection import Connection
+
+from icskg.validation.inputs import Input, InputError
+
+
+class ValidationTimeout(RuntimeError):
+    """The validation passed its time limit and was stopped."""
+
+
+class ValidationFailed(RuntimeError):
+    """The child process died (for instance, out of memory) before answering."""
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["icskg.validate"])
+    return context
+
+
+def _child(connection: Connection, inputs: list[Input], regime: Sequence[str], as_of: date | None,
+           today: date | None, memory_mb: int, max_bytes: int | None) -> None:
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from icskg.validate import validate
+
+    try:
+        connection.send(("ok", validate(inputs, regime, as_of, today=today, max_bytes=max_bytes)))
+    except (InputError, ValueError) as exc:
+        connection.send(("input", str(exc)))
+    except MemoryError:
+        connection.send(("failed", f"the validation needed more than {memory_mb:,} MB of memory"))
+    finally:
+        connection.close()
+
+
+def validate_bounded(
+    inputs: list[Input],
+    regime: Sequence[str],
+    as_of: date | None = None,
+    *,
+    today: date | None = None,
+    seconds: float = 30.0,
+    memory_mb: int = 2048,
+    max_bytes: int | None = None,
+):
+    """:func:`icskg.validate.validate` in a killable child process.
+
+    :raises InputError: for data that cannot be read, an unknown regime or a bad date.
+    :raises ValidationTimeout: past ``seconds``.
+    :raises ValidationFailed: when the child dies without answering.
+    """
+    context = _context()
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, daemon=True,
+                            args=(sender, inputs, list(regime), as_of, today, memory_mb, max_bytes))
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            raise ValidationTimeout(f"The validation took longer than the limit of {seconds:g} s and was "
+                                    "stopped; send less data, or validate it with `icskg validate`.")
+        try:
+            kind, payload = receiver.recv()
+        except EOFError:
+            raise ValidationFailed("The validation stopped before it finished (it may have run out "
+                                   f"of its {memory_mb:,} MB of memory); send less data.") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if kind == "input":
+        raise InputError(payload)
+    if kind == "failed":
+        raise ValidationFailed(f"The validation stopped: {payload}; send less data.")
+    return payload
