@@ -1,8 +1,9 @@
 """A real OpenLink Virtuoso (Debian's virtuoso-opensource) for the tests, on loopback.
 
-Each server gets a directory of its own with its own ``virtuoso.ini`` (free ports, its own
-database files, limits high enough for the whole dataset) and a random ``dba`` password, and
-runs in the foreground as a child process that the tests can stop and start again.
+Use it from a test module with ``pytest_plugins = ["tests.virtuoso"]``. Each server gets a
+directory of its own with its own ``virtuoso.ini`` (free ports, its own database files, limits
+high enough for the whole dataset) and a random ``dba`` password, and runs in the foreground as
+a child process that the tests can stop and start again.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -109,8 +111,8 @@ class Virtuoso:
                 tail = (self.directory / "virtuoso.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"Virtuoso did not start:\n{tail}")
             time.sleep(0.2)
-        if first:
-            self.isql("dba", f"set password dba {self.password};")
+        if first:  # quoted: unquoted identifiers are upper-cased
+            self.isql("dba", f'set password "dba" "{self.password}";')
 
     def _answers(self) -> bool:
         try:
@@ -120,10 +122,13 @@ class Virtuoso:
             return False
 
     def isql(self, password: str, statement: str) -> None:
-        subprocess.run(
+        """Run one SQL statement as ``dba`` (isql exits 0 even when it fails, so read its output)."""
+        done = subprocess.run(
             ["isql-vt", str(self.sql_port), "dba", password, f"exec={statement}"],
-            check=True, capture_output=True, timeout=60,
+            capture_output=True, timeout=60, text=True,
         )
+        if "*** Error" in done.stdout + done.stderr:
+            raise RuntimeError(f"isql failed on {statement!r}: {done.stdout}{done.stderr}")
 
     def stop(self) -> None:
         """Stop the server at once (SIGKILL: as a crash or a pulled cable would)."""
@@ -141,3 +146,12 @@ class Virtuoso:
             except (subprocess.SubprocessError, OSError):
                 pass
         self.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """One Virtuoso for the session, started empty with a fresh ``dba`` password."""
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    server.start(first=True)
+    yield server
+    server.shutdown()

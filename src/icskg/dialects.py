@@ -13,12 +13,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
-from icskg.sparql_lexer import order_conditions
+from icskg.sparql_lexer import (
+    OrderCondition,
+    boolean_bindings,
+    order_conditions,
+    tokens,
+    top_level_order,
+)
 from icskg.store import QueryTimeout
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,8 @@ class VirtuosoDialect(Dialect):
       characters by an internal key; openlink/virtuoso-opensource#672);
     - ASK answers a boolean (Virtuoso sends a one-row table with the variable ``__ASK_RETVAL``);
     - blank nodes lose the ``nodeID://`` scheme Virtuoso gives their labels;
-    - ``xsd:boolean`` values are written ``true``/``false`` (Virtuoso writes ``1``/``0``).
+    - ``xsd:boolean`` values are written ``true``/``false`` (Virtuoso writes ``1``/``0``), and
+      boolean expressions bound to variables give booleans (Virtuoso gives integers).
 
     The ``timeout`` parameter (milliseconds) makes Virtuoso return what it has found so far,
     flagged by the ``X-SQL-State`` header; that is reported as a timeout, never as an answer.
@@ -78,7 +85,7 @@ class VirtuosoDialect(Dialect):
     """
 
     def prepare(self, sparql: str, form: str) -> str:
-        text = _order_by_whole_strings(sparql)
+        text = _order_by_whole_strings(_typed_booleans(sparql))
         if form == "DESCRIBE":
             text = 'define sql:describe-mode "CBD"\n' + text
         return text
@@ -114,19 +121,61 @@ class VirtuosoDialect(Dialect):
         return None
 
 
+def _typed_booleans(sparql: str) -> str:
+    """Wrap each boolean expression bound to a variable so that its value is an ``xsd:boolean``
+    (Virtuoso gives ``EXISTS``, comparisons and tests as the integers 1 and 0)."""
+    out, position = [], 0
+    for start, end in boolean_bindings(sparql):
+        out += [sparql[position:start], f"IF({sparql[start:end]}, STRDT(\"true\", <{XSD_BOOLEAN}>), "
+                                        f"STRDT(\"false\", <{XSD_BOOLEAN}>))"]
+        position = end
+    out.append(sparql[position:])
+    return "".join(out)
+
+
+NUMERIC = ", ".join(f"<http://www.w3.org/2001/XMLSchema#{t}>" for t in (
+    "integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger",
+    "positiveInteger", "negativeInteger", "nonPositiveInteger", "unsignedLong", "unsignedInt"))
+
+
+def _text_key(condition: OrderCondition) -> str:
+    """``condition`` preceded by a key that holds a literal's whole text unless it is a number.
+
+    Built from the few functions Virtuoso evaluates on every value, aggregates' results
+    included: ``LANG`` and ``isNumeric`` fail on some of those, and ``LANG(x) != ""`` is true
+    of numbers. ``DATATYPE`` of a language-tagged string is an error there (SPARQL 1.0), hence
+    the ``COALESCE``.
+    """
+    e = condition.expression
+    direction = "DESC" if condition.descending else "ASC"
+    text = f'IF(isLiteral({e}), COALESCE(IF(DATATYPE({e}) IN ({NUMERIC}), "", STR({e})), STR({e})), "")'
+    return f"{direction}({text}) {direction}({e})"
+
+
 def _order_by_whole_strings(sparql: str) -> str:
     """Put before each ORDER BY key another that compares language-tagged and plain strings by
-    their whole text (``STR``), leaving every other kind of value to the original key."""
+    their whole text (``STR``), leaving every other kind of value to the original key.
+
+    Virtuoso refuses expressions over aggregates' results in ORDER BY, so a top-level SELECT
+    is wrapped: the original without its ORDER BY becomes a sub-query, and the outer query
+    orders (and limits) what it projects. Elsewhere the keys are rewritten in place, except
+    those over aggregates and computed variables, which are left as they were.
+    """
+    top = top_level_order(sparql)
+    if top and all(c.variables <= set(top.projection or c.variables) for c in top.conditions):
+        projection = " ".join(f"?{v}" for v in top.projection) if top.projection else "*"
+        keys = " ".join(_text_key(c) for c in top.conditions)
+        return (f"{sparql[:top.select_start]}SELECT {projection} WHERE {{\n"
+                f"{sparql[top.select_start:top.order_start]}\n}}\nORDER BY {keys}"
+                f"{sparql[top.order_end:]}")
+    toks = tokens(sparql)
+    computed = {t.text[1:] for before, t in pairwise(toks)
+                if t.kind == "var" and before.word == "AS"}
     out, position = [], 0
     for condition in order_conditions(sparql):
-        if condition.has_aggregate:
+        if condition.has_aggregate or condition.variables & computed:
             continue
-        e = condition.expression
-        direction = "DESC" if condition.descending else "ASC"
-        text_key = (f'COALESCE(IF(isLiteral({e}) && (LANG({e}) != "" || DATATYPE({e}) = '
-                    f'<{XSD_STRING}>), STR({e}), ""), "")')
-        out.append(sparql[position:condition.start])
-        out.append(f"{direction}({text_key}) {direction}({e})")
+        out += [sparql[position:condition.start], _text_key(condition)]
         position = condition.end
     out.append(sparql[position:])
     return "".join(out)

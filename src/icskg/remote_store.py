@@ -36,7 +36,7 @@ from icskg.dialects import DIALECTS, Dialect, dialect_named
 from icskg.executor import WIRE, IsolatedResult
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from icskg.namespaces import GRAPH, ID
-from icskg.sparql_lexer import LexicalError, UnknownFunction, shape_of
+from icskg.sparql_lexer import LexicalError, QueryShape, UnknownFunction, graph_constants, shape_of
 from icskg.store import (
     EmbeddedStore,
     GraphSource,
@@ -297,7 +297,11 @@ class RemoteStore(Store):
         # A graph name only ever names one of icskg's graphs; any other is an empty graph.
         defaults = [g for g in defaults if g in known]
         named = [g for g in named if g in known]
-        text = f"BASE {_iri(base_iri)}\n{sparql}" if base_iri else sparql
+        text = _confine_graphs(sparql, shape, named)
+        if text != sparql:
+            named.append(NO_GRAPH)
+        if base_iri:
+            text = f"BASE {_iri(base_iri)}\n{text}"
         started = time.monotonic()
         response = self._ask(text, shape.form, defaults, named,
                              limits.timeout if limits else None)
@@ -363,14 +367,15 @@ class RemoteStore(Store):
                     f"(HTTP {response.status_code}): {_first_line(response.text)}"
                 )
             return
-        # Blank nodes are scoped to one request, so the lines that hold them travel together.
+        # A blank node is scoped to one request, so the lines that hold one travel together, in
+        # a template (INSERT ... WHERE {}): Virtuoso refuses blank nodes in INSERT DATA.
         lines = [line for line in ntriples.splitlines() if line.strip()]
-        with_blanks = [line for line in lines if b"_:" in line]
+        with_blanks = b"\n".join(line for line in lines if b"_:" in line).decode("utf-8")
+        if with_blanks:
+            self._update(f"INSERT {{ GRAPH {_iri(graph)} {{\n{with_blanks}\n}} }} WHERE {{}}")
         plain = [line for line in lines if b"_:" not in line]
-        batches = [with_blanks] + [plain[i:i + INSERT_BATCH] for i in range(0, len(plain),
-                                                                             INSERT_BATCH)]
-        for batch in (b for b in batches if b):
-            body = b"\n".join(batch).decode("utf-8")
+        for i in range(0, len(plain), INSERT_BATCH):
+            body = b"\n".join(plain[i:i + INSERT_BATCH]).decode("utf-8")
             self._update(f"INSERT DATA {{ GRAPH {_iri(graph)} {{\n{body}\n}} }}")
 
     def replace_dataset(self, graphs: Iterable[GraphSource], info: dict) -> None:
@@ -435,6 +440,21 @@ class RemoteStore(Store):
         if wrong:
             raise StoreError("After loading, the SPARQL server holds other triple counts than "
                              f"were sent: {'; '.join(wrong)}")
+
+
+def _confine_graphs(sparql: str, shape: QueryShape, named: list[str]) -> str:
+    """``sparql`` with each ``GRAPH <iri>`` outside the named graphs pointed at an empty graph.
+
+    SPARQL says such a pattern matches nothing; Virtuoso instead reads that graph if it exists
+    and, if it does not, answers one empty solution (so ``ASK`` is true and ``COUNT(*)`` is 1).
+    """
+    out, position = [], 0
+    for start, end, iri in graph_constants(sparql, shape):
+        if iri not in named:
+            out += [sparql[position:start], f"<{NO_GRAPH}>"]
+            position = end
+    out.append(sparql[position:])
+    return "".join(out)
 
 
 def open_store(settings: Settings) -> Store:
