@@ -19,6 +19,7 @@ from icskg.load import LoadError, graph_sources
 from icskg.remote_store import RemoteStore, open_store
 from icskg.sources import READERS
 from icskg.store import EmbeddedStore, QueryResult, QuerySyntaxError, StoreError
+from icskg.validation.command import validate_command
 
 EXIT_ERROR = 2
 
@@ -259,3 +260,6 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         click.echo("No store yet: building it first.", err=True)
         _in_child(_build_or_exit, settings)
     run(settings)
+
+
+main.add_command(validate_command)

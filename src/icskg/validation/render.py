@@ -41,7 +41,8 @@ def templates() -> Environment:
 
 def summary_line(report: ValidationReport) -> str:
     counts = report.counts()
-    words = ", ".join(f"{n} {severity if n == 1 else severity + 's'}" for severity, n in counts.items())
+    words = ", ".join(f"{n} {severity if n == 1 or severity == 'Info' else severity + 's'}"
+                      for severity, n in counts.items())
     verdict = "conforms" if report.conforms else "does not conform"
     return f"{words}: {verdict}"
 
@@ -74,7 +75,8 @@ def to_text(report: ValidationReport) -> str:
     lines = [f"icskg validate: {summary_line(report)}"]
     for row in regime_rows(report):
         day = f", as of {row['as_of']}" if row["as_of"] else ", the whole record"
-        lines.append(f"  {row['id']}: {row['title']} ({row['rules']} rules{day})")
+        rules = f"{row['rules']} rule{'' if row['rules'] == 1 else 's'}"
+        lines.append(f"  {row['id']}: {row['title']} ({rules}{day})")
     lines.append(f"  {report.triples:,} triples checked")
     for rule, found in report.by_rule().items():
         lines.append("")
