@@ -143,7 +143,7 @@ class RemoteStore(Store):
         ))
         self._writes = _session(_Retry(total=3, connect=3, read=0, status=0, other=0,
                                        allowed_methods=None, backoff_factor=0.2))
-        self._manifest: tuple[float, dict | None] | None = None
+        self._manifest: tuple[float, dict | StoreError | None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
@@ -236,15 +236,25 @@ class RemoteStore(Store):
 
     # reading ---------------------------------------------------------------------------------
     def _read_manifest(self, max_age: float) -> dict | None:
+        """The record ``push`` left on the server, read again when older than ``max_age``
+        seconds. A failure to read it is remembered as long, so that while the server is down
+        every request fails at once instead of waiting out the retries again."""
         now = time.monotonic()
         if self._manifest is None or now - self._manifest[0] > max_age:
-            response = self._ask(
-                f"SELECT ?record WHERE {{ GRAPH {_iri(MANIFEST)} {{ {_iri(DATASET)} "
-                f"{_iri(RDF_VALUE)} ?record }} }}", "SELECT", [], [MANIFEST],
-            )
-            solutions = list(self._solutions(response, None)[0])
-            record = json.loads(solutions[0]["record"].value) if solutions else None
+            try:
+                response = self._ask(
+                    f"SELECT ?record WHERE {{ GRAPH {_iri(MANIFEST)} {{ {_iri(DATASET)} "
+                    f"{_iri(RDF_VALUE)} ?record }} }}", "SELECT", [], [MANIFEST],
+                )
+                solutions = list(self._solutions(response, None)[0])
+                record = json.loads(solutions[0]["record"].value) if solutions else None
+            except StoreError as exc:
+                self._manifest = (now, exc)
+                raise
             self._manifest = (now, record)
+        failure = self._manifest[1]
+        if isinstance(failure, StoreError):
+            raise type(failure)(str(failure))
         return self._manifest[1]
 
     def check(self) -> None:
