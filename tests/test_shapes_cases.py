@@ -47,6 +47,7 @@ def _reachable(graph: Graph, node: object, seen: set) -> None:
 
 def load_case(path: Path) -> Case:
     """Read a case file: the manifest entry, then the data with the entry taken out."""
+    path = path.resolve()
     graph = Graph().parse(path, format="turtle", publicID=path.as_uri())
     entry = URIRef(path.as_uri())
     action, result = graph.value(entry, MF.action), graph.value(entry, MF.result)

@@ -32,6 +32,7 @@ from icskg.validation.report import (
     sort_key,
 )
 from icskg.validation.snapshot import take_snapshot
+from icskg.validation.sparql_cache import parsed_once
 from icskg.validation.vocabulary import ontology
 
 __all__ = ["Input", "InputError", "ValidationReport", "regimes", "validate", "validate_store"]
@@ -93,7 +94,7 @@ def _check(graph: Graph, chosen: Regime, day: date | None) -> tuple[Graph, Graph
     if day is not None:
         take_snapshot(data, day)
     shapes = shapes_graph(chosen.id)
-    with quiet_literal_warnings():
+    with quiet_literal_warnings(), parsed_once():
         _, results, _ = pyshacl.validate(
             data, shacl_graph=shapes, inference="none", do_owl_imports=False, inplace=True,
             allow_warnings=True, allow_infos=True, abort_on_first=False, meta_shacl=False,
