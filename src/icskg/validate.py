@@ -86,13 +86,19 @@ def _as_graph(data: Data | Iterable[Data], max_bytes: int | None) -> Graph:
     return graph
 
 
-def _check(graph: Graph, chosen: Regime, day: date | None) -> tuple[Graph, Graph]:
-    """Run one regime's shapes on a copy of ``graph`` (plus the ontology), as it stood on ``day``."""
+def prepared(graph: Graph, day: date | None) -> Graph:
+    """What the shapes see: a copy of ``graph`` with the ontology, as it stood on ``day``."""
     data = bind_prefixes(Graph())
     data += graph
     data += ontology()
     if day is not None:
         take_snapshot(data, day)
+    return data
+
+
+def _check(graph: Graph, chosen: Regime, day: date | None) -> tuple[Graph, Graph]:
+    """Run one regime's shapes on the prepared data."""
+    data = prepared(graph, day)
     shapes = shapes_graph(chosen.id)
     with quiet_literal_warnings(), parsed_once():
         _, results, _ = pyshacl.validate(

@@ -132,7 +132,8 @@ def _text(graph: Graph, node: object, prop: URIRef) -> str:
 def findings_from(results: Graph, shapes: Graph, data: Graph, regime: str) -> list[Finding]:
     """Turn pySHACL's results graph into findings, looking each shape up in ``shapes``."""
     found = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: pySHACL also types the nested results it gives as sh:detail.
+    for result in results.objects(None, SH.result):
         shape = _rule_shape(shapes, results.value(result, SH.sourceShape))
         focus = results.value(result, SH.focusNode)
         family = shapes.value(shape, DCTERMS.subject)  # type: ignore[arg-type]
