@@ -108,3 +108,19 @@ def test_export_one_graph_and_an_unknown_graph(icskg, store):
     graphs = {line.rsplit(" ", 2)[-2] for line in one.output.splitlines() if line}
     assert graphs == {"<https://w3id.org/icskg/graph/icb-leaders>"}
     assert_clean_failure(icskg("export", "--graph", "https://example.org/nope"), "No named graph")
+
+
+def test_icskg_prefixes_are_predeclared_and_a_query_may_redefine_them(icskg, store):
+    assert icskg("query", "SELECT (COUNT(*) AS ?n) { ?x a ics:IntegratedCareBoard }",
+                 "--format", "csv").output.splitlines()[1] == "42"
+    redefined = icskg("query", "PREFIX ics: <urn:other:> SELECT (COUNT(*) AS ?n) "
+                      "{ ?x a ics:IntegratedCareBoard }", "--format", "csv")
+    assert redefined.output.splitlines()[1] == "0"
+
+
+def test_a_competency_question_file_runs_as_it_is(icskg, store):
+    from icskg import resources
+
+    first = sorted(resources.QUERIES_DIR.glob("*.rq"))[0]
+    result = icskg("query", "--file", str(first), "--format", "csv")
+    assert result.exit_code == 0, result.output

@@ -35,7 +35,7 @@ from icskg.config import Settings
 from icskg.dialects import DIALECTS, Dialect, dialect_named
 from icskg.executor import WIRE, IsolatedResult
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
-from icskg.namespaces import GRAPH, ID
+from icskg.namespaces import GRAPH, ID, with_prefixes
 from icskg.sparql_lexer import LexicalError, QueryShape, UnknownFunction, graph_constants, shape_of
 from icskg.store import (
     EmbeddedStore,
@@ -290,7 +290,9 @@ class RemoteStore(Store):
 
         Only what reads as a SPARQL 1.1 query is sent: no update, no server-specific syntax or
         extension function (a Virtuoso ``bif:`` function could read files on the server).
+        icskg's prefixes are predeclared, as in the embedded store.
         """
+        sparql = with_prefixes(sparql)
         try:
             shape = shape_of(sparql, base_iri)
         except UnknownFunction as exc:

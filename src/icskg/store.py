@@ -155,6 +155,9 @@ def run_query(
 ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Run ``sparql`` on a pyoxigraph store with icskg's dataset rules.
 
+    icskg's prefixes (``PREFIXES``) are predeclared, as Wikidata's service does for its own, so
+    ``ics:IntegratedCareBoard`` works without a PREFIX line; a query's own PREFIX wins.
+
     With no dataset given by the protocol (``default-graph-uri``, ``named-graph-uri``) or the
     query (FROM, FROM NAMED), the default graph is the union of the named graphs. A protocol
     dataset replaces the query's own, as the SPARQL 1.1 Protocol says; graph names only ever name
@@ -169,6 +172,7 @@ def run_query(
         return store.query(
             sparql,
             base_iri=base_iri,
+            prefixes=PREFIXES,
             use_default_graph_as_union=not protocol_dataset and not declares_dataset(sparql),
             default_graph=defaults if protocol_dataset else None,
             named_graphs=named if protocol_dataset else None,

@@ -6,14 +6,13 @@ into the repository. Without them the page is still a plain form that posts to `
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory
 
 from icskg import __version__, resources
-from icskg.namespaces import BASE, PREFIXES, sparql_prologue
+from icskg.namespaces import BASE, sparql_prologue, with_prefixes
 from icskg.web import SECURITY_HEADERS
 
 bp = Blueprint("pages", __name__)
@@ -25,7 +24,6 @@ EDITOR_FILES = ("yasgui.min.js", "yasgui.min.css")
 # release. Scripts stay 'self' only (no inline script, no eval), and so do connections: the editor
 # cannot send queries anywhere but this server.
 QUERY_PAGE_CSP = SECURITY_HEADERS["Content-Security-Policy"] + "; style-src 'self' 'unsafe-inline'"
-PREFIX_DECLARATION = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -61,13 +59,6 @@ SELECT ?icb ?name (COUNT(DISTINCT ?practice) AS ?practices) WHERE {
   ?pcn ics:withinIntegratedCareBoard ?icb ; org:hasMember ?practice .
 } GROUP BY ?icb ?name ORDER BY DESC(?practices)"""),
 )
-
-
-def with_prefixes(query: str) -> str:
-    """``query`` with a PREFIX line for each icskg prefix it does not declare itself."""
-    declared = {m.group(1) or "" for m in PREFIX_DECLARATION.finditer(query)}
-    missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
-    return missing + query.lstrip("\n")
 
 
 def _read_example(path: Path) -> Example | None:
