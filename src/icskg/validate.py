@@ -170,6 +170,9 @@ def rule_ids(regime_id: str) -> list[str]:
 def store_graph(store: Store) -> Graph:
     """Every triple of the built store (the union of its named graphs) as one rdflib graph."""
     result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    if result.limit_hit:
+        raise ValueError(f"The store returned only part of the graph ({result.limit_hit}); "
+                         "validate an export of it instead.")
     fmt = by_name("ntriples", RDF_FORMATS)
     assert fmt is not None
     graph = bind_prefixes(Graph())

@@ -28,7 +28,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.extensions["icskg.settings"] = settings
     app.extensions["icskg.store"] = store or open_store(settings)
 
-    from icskg.web import caching, dataset, home, linked_data, ontology_docs, openapi, pages, sparql, validate
+    from icskg.web import (
+        caching,
+        compliance,
+        dataset,
+        home,
+        linked_data,
+        ontology_docs,
+        openapi,
+        pages,
+        sparql,
+        validate,
+    )
 
     caching.init_app(app)
     app.register_blueprint(home.bp)
@@ -39,6 +50,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_blueprint(ontology_docs.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(validate.bp)
+    app.register_blueprint(compliance.bp)
 
     @app.after_request
     def secure(response: Response) -> Response:

@@ -1,0 +1,124 @@
+"""The compliance picture: every ICB in the built graph against the families of rules.
+
+Each cell is the worst finding of that family about that ICB (its board, seats, committees,
+constitution, system, partnership, sub-ICB locations, councils and partner trusts), "ok" when
+the family was checked and nothing was found, or "no data" when the graph holds nothing that
+family could check for that ICB: no board data is not a board without a chair, so a family's
+findings count only for ICBs the graph holds that family's kind of data about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import SKOS
+
+from icskg.namespaces import sparql_prologue
+from icskg.validate import validate_graph
+from icskg.validation.regimes import common_graph
+from icskg.validation.report import SEVERITIES, Finding, ValidationReport
+
+REGIMES = ("hca2022", "guidance", "data-quality")
+FAMILY_SCHEME = URIRef("https://w3id.org/icskg/shapes/families")
+
+# Which ICB a focus node is about, for each kind of node the shapes check.
+ABOUT_ICB = """
+SELECT DISTINCT ?node ?icb WHERE {
+  ?icb a ics:IntegratedCareBoard .
+  {
+    BIND (?icb AS ?node)
+  } UNION { ?icb ics:hasBoard ?node }
+  UNION { ?icb ics:hasBoard ?board . ?node org:organization ?board }
+  UNION { ?icb ics:hasCommittee|ics:hasConstitution|ics:hasGovernanceDocument ?node }
+  UNION { ?icb ics:hasBoard/ics:hasCommittee ?node }
+  UNION { ?node ics:hasIntegratedCareBoard ?icb }
+  UNION { ?system ics:hasIntegratedCareBoard ?icb ; ics:hasIntegratedCarePartnership ?node }
+  UNION { ?system ics:hasIntegratedCareBoard ?icb ; ics:hasIntegratedCarePartnership ?icp .
+          ?node org:organization ?icp }
+  UNION { ?node org:unitOf ?icb }
+  UNION { ?node ics:partnerOfIntegratedCareBoard|ics:headquartersWithin ?icb }
+  UNION { ?icb ics:coversArea ?area . ?node a/rdfs:subClassOf* ics:LocalAuthority ; ics:coversArea ?laArea .
+          ?laArea ics:withinArea|ics:partlyWithinArea ?area }
+}
+"""
+# Whether the graph holds anything a family can check, for each ICB.
+EVIDENCE = {
+    "family-system": "?icb ics:coversArea ?x",
+    "family-data-quality": "?icb ics:odsCode ?x",
+    "family-constitution": "?icb ics:hasConstitution|ics:hasGovernanceDocument|ics:establishedByOrder ?x",
+    "family-board": "?icb ics:hasBoard ?b . ?x org:organization ?b",
+    "family-committees": "?icb ics:hasCommittee|(ics:hasBoard/ics:hasCommittee) ?x",
+    "family-duties": """
+        { ?x a ics:ProviderCollaborative ; org:hasMember/ics:partnerOfIntegratedCareBoard ?icb }
+        UNION { ?x ics:represents ?icb }
+        UNION { ?s ics:hasIntegratedCareBoard ?icb ; ics:hasPlacePartnership ?x }""",
+    "family-partnership": """
+        ?s ics:hasIntegratedCareBoard ?icb ; ics:hasIntegratedCarePartnership ?p . ?x org:organization ?p""",
+}
+
+
+@dataclass
+class Cell:
+    outcome: str  # "Violation", "Warning", "Info", "ok" or "nodata"
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Matrix:
+    families: list[tuple[str, str]]  # (family id, label), in order
+    rows: list[tuple[str, str, dict[str, Cell]]]  # (ICB IRI, name, family id -> cell)
+    as_of: date
+    counts: dict[str, int]
+
+    def totals(self) -> dict[str, dict[str, int]]:
+        """For each family, how many ICBs have each outcome."""
+        found: dict[str, dict[str, int]] = {}
+        for _, _, cells in self.rows:
+            for family, cell in cells.items():
+                found.setdefault(family, {}).setdefault(cell.outcome, 0)
+                found[family][cell.outcome] += 1
+        return found
+
+
+def _select(graph: Graph, query: str) -> list[tuple]:
+    return [tuple(row) for row in graph.query(sparql_prologue() + query)]
+
+
+def families() -> list[tuple[str, str]]:
+    common = common_graph()
+    concepts = sorted(common.subjects(SKOS.inScheme, FAMILY_SCHEME),
+                      key=lambda c: str(common.value(c, SKOS.notation)))
+    return [(str(c).rsplit("/", 1)[-1], str(common.value(c, SKOS.prefLabel))) for c in concepts]
+
+
+def matrix(graph: Graph, as_of: date) -> Matrix:
+    """Validate ``graph`` (the built store's triples) and arrange the findings by ICB and family."""
+    report: ValidationReport = validate_graph(graph, list(REGIMES), as_of)
+    about: dict[str, set[str]] = {}
+    for node, icb in _select(graph, ABOUT_ICB):
+        about.setdefault(str(node), set()).add(str(icb))
+    evidence = {family: {str(row[0]) for row in _select(graph, f"SELECT DISTINCT ?icb WHERE {{ {pattern} }}")}
+                for family, pattern in EVIDENCE.items()}
+    names = {str(icb): str(name) for icb, name in _select(
+        graph, "SELECT ?icb ?name WHERE { ?icb a ics:IntegratedCareBoard ; rdfs:label ?name }")}
+    grid: dict[str, dict[str, list[Finding]]] = {icb: {} for icb in names}
+    for finding in report.findings:
+        family = finding.family.rsplit("/", 1)[-1]
+        for icb in about.get(finding.focus, ()):
+            if icb in grid:
+                grid[icb].setdefault(family, []).append(finding)
+    rows = []
+    for icb, name in sorted(names.items(), key=lambda kv: kv[1]):
+        cells = {}
+        for family, _ in families():
+            found = grid[icb].get(family, [])
+            if icb not in evidence.get(family, set()):
+                cells[family] = Cell("nodata")  # findings here only restate that nothing is recorded
+            elif found:
+                cells[family] = Cell(min((f.severity for f in found), key=SEVERITIES.index), found)
+            else:
+                cells[family] = Cell("ok")
+        rows.append((icb, name, cells))
+    return Matrix(families(), rows, as_of, report.counts())
