@@ -82,6 +82,13 @@ REPRESENTATIVE = {
     "CONSTRUCT a named graph": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{META_GRAPH}> {{ ?s ?p ?o }} }}",
     "blank nodes": "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }",
     "booleans": "SELECT ?trust ?ed WHERE { ?trust ics:hasMajorEmergencyDepartment ?ed }",
+    "boolean expressions": "SELECT ?icb (EXISTS { ?icb ics:odsCode 'QYG' } AS ?isQYG) "
+                           "(LANGMATCHES(LANG(?n), 'en') AS ?english) (STRLEN(?n) > 40 AS ?long) "
+                           "WHERE { ?icb a ics:IntegratedCareBoard ; rdfs:label ?n }",
+    "datatypes": "SELECT DISTINCT (DATATYPE(?o) AS ?type) (LANG(?o) AS ?lang) WHERE "
+                 "{ ?s ?p ?o FILTER(isLiteral(?o)) }",
+    "not plain strings": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o "
+                         "FILTER(isLiteral(?o) && DATATYPE(?o) != xsd:string) }",
     "dates": "SELECT ?s ?d (YEAR(?d) AS ?y) WHERE { ?s ics:startDate ?d } ORDER BY ?d ?s LIMIT 50",
     "aggregates": "SELECT ?s (SUM(?x) AS ?t) (MIN(?x) AS ?lo) (MAX(?x) AS ?hi) WHERE "
                   "{ ?s ics:rowCount ?x } GROUP BY ?s",
@@ -267,7 +274,7 @@ def test_protocol_datasets_name_only_icskg_graphs(pushed, store):
 @pytest.mark.parametrize("sparql,error", [
     ("INSERT DATA { GRAPH <urn:x> { <urn:a> <urn:b> <urn:c> } }", QuerySyntaxError),
     ('define input:default-graph-uri <urn:x> SELECT * WHERE { ?s ?p ?o }', QuerySyntaxError),
-    ("SELECT * WHERE { ?s rdfs:label ?o }", QuerySyntaxError),  # undeclared prefix
+    ("SELECT * WHERE { ?s nope:label ?o }", QuerySyntaxError),  # undeclared prefix
     ('PREFIX bif: <bif:> SELECT (bif:exec("checkpoint") AS ?x) WHERE {}', QueryEvaluationError),
     ('SELECT (<http://www.openlinksw.com/schemas/bif#sprintf>("%d", 1) AS ?x) WHERE {}',
      QueryEvaluationError),

@@ -18,6 +18,7 @@ from itertools import pairwise
 from icskg.sparql_lexer import (
     OrderCondition,
     boolean_bindings,
+    calls_of,
     order_conditions,
     tokens,
     top_level_order,
@@ -25,6 +26,7 @@ from icskg.sparql_lexer import (
 from icskg.store import QueryTimeout
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class VirtuosoDialect(Dialect):
     - ASK answers a boolean (Virtuoso sends a one-row table with the variable ``__ASK_RETVAL``);
     - blank nodes lose the ``nodeID://`` scheme Virtuoso gives their labels;
     - ``xsd:boolean`` values are written ``true``/``false`` (Virtuoso writes ``1``/``0``), and
-      boolean expressions bound to variables give booleans (Virtuoso gives integers).
+      boolean expressions bound to variables give booleans (Virtuoso gives integers);
+    - ``DATATYPE`` of a language-tagged string is ``rdf:langString`` (Virtuoso: unbound).
 
     The ``timeout`` parameter (milliseconds) makes Virtuoso return what it has found so far,
     flagged by the ``X-SQL-State`` header; that is reported as a timeout, never as an answer.
@@ -85,7 +88,7 @@ class VirtuosoDialect(Dialect):
     """
 
     def prepare(self, sparql: str, form: str) -> str:
-        text = _order_by_whole_strings(_typed_booleans(sparql))
+        text = _order_by_whole_strings(_datatype_of_language_strings(_typed_booleans(sparql)))
         if form == "DESCRIBE":
             text = 'define sql:describe-mode "CBD"\n' + text
         return text
@@ -119,6 +122,18 @@ class VirtuosoDialect(Dialect):
         if "X-SPARQL-MaxRows" in headers:
             return f"server rows={headers['X-SPARQL-MaxRows']}"
         return None
+
+
+def _datatype_of_language_strings(sparql: str) -> str:
+    """``DATATYPE(x)`` answering ``rdf:langString`` for a language-tagged string, as in SPARQL 1.1
+    (Virtuoso answers nothing, as SPARQL 1.0 did)."""
+    out, position = [], 0
+    for start, end, argument in calls_of(sparql, "DATATYPE"):
+        out += [sparql[position:start], f"COALESCE(DATATYPE({argument}), IF(isLiteral({argument}), "
+                                        f"<{RDF_LANG_STRING}>, DATATYPE({argument})))"]
+        position = end
+    out.append(sparql[position:])
+    return "".join(out)
 
 
 def _typed_booleans(sparql: str) -> str:

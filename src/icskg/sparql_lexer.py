@@ -324,3 +324,16 @@ def boolean_bindings(sparql: str) -> list[tuple[int, int]]:
         if is_test or any(t.text in BOOLEAN_OPERATORS or t.word == "IN" for t in top):
             spans.append((body[0].start, body[-1].end))
     return spans
+
+
+def calls_of(sparql: str, name: str) -> list[tuple[int, int, str]]:
+    """Each outermost call of the built-in ``name``: its span and its argument's text."""
+    toks = tokens(sparql)
+    found, after = [], -1
+    for i, token in enumerate(toks[:-1]):
+        if token.start >= after and token.word == name and toks[i + 1].text == "(":
+            end = _balanced(toks, i + 1)
+            found.append((token.start, toks[end - 1].end,
+                          sparql[toks[i + 2].start:toks[end - 1].start]))
+            after = toks[end - 1].end
+    return found

@@ -23,7 +23,7 @@ SELECT ?class ?label (COUNT(DISTINCT ?thing) AS ?count) WHERE {
 } GROUP BY ?class ?label ORDER BY DESC(?count)
 """
 GRAPHS = """
-SELECT ?graph ?label (GROUP_CONCAT(DISTINCT ?v; separator=" · ") AS ?vintage)
+SELECT ?graph ?label (GROUP_CONCAT(DISTINCT ?v; separator="\\n") AS ?vintage)
        (GROUP_CONCAT(DISTINCT STR(?table); separator=" ") AS ?tables)
 WHERE {
   GRAPH graph:meta { ?graph a prov:Entity ; rdfs:label ?label .
@@ -48,7 +48,10 @@ def _summary(version: str, store: Store) -> dict:
     graphs = _select(store, GRAPHS)
     for graph in graphs:
         graph["triples"] = info.get("graph_triples", {}).get(graph["graph"])
-        graph["tables"] = (graph["tables"] or "").split()
+        # Joined and sorted here: GROUP_CONCAT's order differs between stores, and Virtuoso
+        # mangles a separator outside ASCII.
+        graph["vintage"] = " · ".join(sorted(filter(None, (graph["vintage"] or "").split("\n"))))
+        graph["tables"] = sorted((graph["tables"] or "").split())
     return {"classes": _select(store, CLASS_COUNTS), "graphs": graphs, "info": info}
 
 
