@@ -1,0 +1,100 @@
+"""Where the server's time goes: py-spy samples the icskg server while one client repeats a
+query, and the samples are summed by process role and by function."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+from collections import Counter
+from pathlib import Path
+
+from bench.queries import Query
+from bench.servers import ACCEPT, VENV_BIN, Client, Server, query_path
+from bench.timing import Window, measure
+
+SECONDS = 6
+RATE = 250
+PROCESS = re.compile(r'^process (\d+):"(.*)"$')
+
+
+def _py_spy() -> str | None:
+    found = VENV_BIN / "py-spy"
+    return str(found) if found.exists() else shutil.which("py-spy")
+
+
+def _role(pid: int, cmdline: str, master: int) -> str:
+    if pid == master:
+        return "gunicorn master"
+    if "spawn_main" in cmdline:
+        return "query process"
+    if "multiprocessing" in cmdline:
+        return "other"
+    return "web worker"
+
+
+def summarise(raw: str, master: int, top: int = 14) -> dict:
+    """Shares of the active samples by process role, and the web workers' costliest functions
+    (inclusive: a function counts once per sample it is anywhere on the stack)."""
+    roles: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    leaf: Counter[str] = Counter()
+    worker_samples = 0
+    for line in raw.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = stack.split(";")
+        found = PROCESS.match(frames[0])
+        role = _role(int(found.group(1)), found.group(2), master) if found else "unknown"
+        roles[role] += count
+        if role != "web worker":
+            continue
+        worker_samples += count
+        calls = [f for f in frames[1:] if not f.startswith("thread ")]
+        for frame in set(calls):
+            inclusive[frame] += count
+        if calls:
+            leaf[calls[-1]] += count
+    total = sum(roles.values()) or 1
+    per_worker = worker_samples or 1
+    common = {f for f, n in inclusive.items() if n > 0.97 * per_worker}  # thread/bootstrap frames
+    return {
+        "samples": total,
+        "roles": {role: round(n / total, 3) for role, n in roles.most_common()},
+        "worker_inclusive": [(f, round(n / per_worker, 3)) for f, n in inclusive.most_common()
+                             if f not in common][:top],
+        "worker_self": [(f, round(n / per_worker, 3)) for f, n in leaf.most_common(top)],
+    }
+
+
+def record(server: Server, queries: list[Query], logs: Path) -> dict:
+    """Profile the server on each query in turn, at one client."""
+    py_spy = _py_spy()
+    if py_spy is None:
+        return {"error": "py-spy is not installed (pip install -e '.[bench]')"}
+    out = {}
+    for q in queries:
+        target = logs / f"profile-{q.name}.txt"
+        path, headers = query_path(q.text), {"Accept": ACCEPT[q.kind]}
+        spy = subprocess.Popen(
+            [py_spy, "record", "--pid", str(server.process.pid), "--subprocesses", "--format", "raw",
+             "--output", str(target), "--duration", str(SECONDS), "--rate", str(RATE), "--nonblocking",
+             "--function"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        )
+        def client(path: str = path, headers: dict = headers) -> Client:
+            return Client(server.port, path, headers)
+
+        load = threading.Thread(target=measure, args=(client, 1, Window(SECONDS + 1, 1, SECONDS + 5)))
+        load.start()
+        _, error = spy.communicate()
+        load.join()
+        if spy.returncode != 0 or not target.exists():
+            out[q.name] = {"error": f"py-spy failed: {error.decode(errors='replace').strip()[:300]}"}
+            continue
+        out[q.name] = summarise(target.read_text(encoding="utf-8", errors="replace"), server.process.pid)
+        out[q.name]["raw_file"] = target.name
+    return out

@@ -1,0 +1,577 @@
+"""Write BENCHMARKS.md and the scaling plot from the figures of one run."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+SYSTEMS = ("icskg", "rdflib-endpoint", "raw", "rdflib")
+TIMES, NONE, MINUS = "\u00d7", "\u2013", "\u2212"  # for tables: multiplication sign, dash, minus
+LABELS = {"icskg": "icskg (HTTP)", "rdflib-endpoint": "rdflib-endpoint (HTTP)",
+          "raw": "raw engine (in-process)", "rdflib": "rdflib (in-process)"}
+THROUGHPUT_TARGET = 20.0
+CHEAP_MS = 1.0
+HEAVY_MS = 10.0
+HEAVY_SHARE = 0.8
+COLD_START_S = 1.0
+BUILD_S = 30.0
+
+
+# numbers -----------------------------------------------------------------------------------------
+def _n(value: float | None, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NONE
+    if value >= 100:
+        text = f"{value:,.0f}"
+    elif value >= 10:
+        text = f"{value:.1f}"
+    elif value >= 1:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.3f}"
+    return text + unit
+
+
+def _mb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e6:,.0f} MB" if n_bytes >= 1e7 else f"{n_bytes / 1e6:.1f} MB"
+
+
+def geomean(values: list[float]) -> float | None:
+    values = [v for v in values if v and v > 0]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def _stats(scale: dict, system: str, query: str, c: int) -> dict | None:
+    entry = scale["systems"].get(system, {}).get(query)
+    if not entry or "stats" not in entry:
+        return None
+    stats = entry["stats"].get(str(c))
+    if not stats or "skipped" in stats or not stats.get("calls"):
+        return None
+    return stats
+
+
+def _rate(scale: dict, system: str, query: str, c: int) -> float | None:
+    stats = _stats(scale, system, query, c)
+    return stats["per_second"] if stats else None
+
+
+def _p(scale: dict, system: str, query: str, which: str) -> float | None:
+    stats = _stats(scale, system, query, 1)
+    return stats[which] if stats else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a and b else None
+
+
+def _cell(scale: dict, system: str, query: str) -> str:
+    entry = scale["systems"].get(system, {}).get(query)
+    if entry is None:
+        return "not run"
+    if "skipped" in entry:
+        return "skipped¹"
+    if "error" in entry:
+        return "error²"
+    rates = [_rate(scale, system, query, c) for c in (1, 4)]
+    return " / ".join(_n(r) for r in rates)
+
+
+def ratios(scale: dict, versus: str, c: int, queries: list[str]) -> dict[str, float]:
+    """icskg's throughput over ``versus``'s, per query where both were timed and agree."""
+    out = {}
+    for q in queries:
+        entry = scale["systems"].get("icskg", {}).get(q, {})
+        other = scale["systems"].get(versus, {}).get(q, {})
+        if entry.get("differs") or other.get("differs"):
+            continue
+        value = _ratio(_rate(scale, "icskg", q, c), _rate(scale, versus, q, c))
+        if value:
+            out[q] = value
+    return out
+
+
+# sections ----------------------------------------------------------------------------------------
+def _targets(results: dict) -> list[str]:
+    scales = results["scales"]
+    queries = list(results["queries"])
+    rows = []
+
+    parts, met = [], True
+    for s, scale in scales.items():
+        if "rdflib-endpoint" not in scale["systems"]:
+            parts.append(f"x{s}: rdflib-endpoint not run³")
+            continue
+        g1 = geomean(list(ratios(scale, "rdflib-endpoint", 1, queries).values()))
+        g4 = geomean(list(ratios(scale, "rdflib-endpoint", 4, queries).values()))
+        parts.append(f"x{s}: {_n(g1)}{TIMES} (1 client), {_n(g4)}{TIMES} (4 clients)")
+        met &= bool(g1 and g4 and g1 >= THROUGHPUT_TARGET and g4 >= THROUGHPUT_TARGET)
+    rows.append((f"HTTP throughput, geometric mean over the mix, ≥ 20{TIMES} rdflib-endpoint, same answers",
+                 "; ".join(parts), _verdict(met)))
+
+    parts, met = [], True
+    for s, scale in scales.items():
+        for q in (name for name, info in results["queries"].items() if info["cheap"]):
+            http, raw = _p(scale, "icskg", q, "p50_ms"), _p(scale, "raw", q, "p50_ms")
+            if http is None or raw is None:
+                continue
+            gap = http - raw
+            met &= gap <= CHEAP_MS
+            parts.append(f"x{s} {q}: {_n(http)} vs {_n(raw)} ms (+{_n(gap)})")
+    rows.append(("Cheap lookup: p50 over HTTP within 1 ms of the raw engine", "; ".join(parts),
+                 _verdict(met)))
+
+    parts, met = [], True
+    for s, scale in scales.items():
+        for q in queries:
+            raw_p50 = _p(scale, "raw", q, "p50_ms")
+            if raw_p50 is None or raw_p50 < HEAVY_MS:
+                continue
+            shares = [_ratio(_rate(scale, "icskg", q, c), _rate(scale, "raw", q, c)) for c in (1, 4)]
+            met &= all(x is not None and x >= HEAVY_SHARE for x in shares)
+            parts.append(f"x{s} {q}: " + " / ".join(f"{x:.0%}" if x else NONE for x in shares))
+    rows.append(("Queries ≥ 10 ms in-process: HTTP throughput ≥ 80% of the raw engine's (1 / 4 clients)",
+                 "; ".join(parts) or "no query took 10 ms", _verdict(met)))
+
+    colds = {s: min(scale.get("cold_start") or [math.nan]) for s, scale in scales.items()}
+    rows.append(("Cold start with a built store < 1 s (process start to first 200 from /healthz)",
+                 "; ".join(f"x{s}: {_n(v, ' s')}" for s, v in colds.items()),
+                 _verdict(all(v < COLD_START_S for v in colds.values()))))
+
+    build = results["build"]["seconds"]
+    rows.append(("Build of the real KG < 30 s (`icskg build`)", _n(build, " s"), _verdict(build < BUILD_S)))
+
+    rates = {s: load["seconds"] / load["quads"] * 1e6 for s, load in results["load"].items()}
+    first = rates[min(rates, key=int)]
+    linear = all(r <= first * 1.25 for r in rates.values())
+    rows.append(("Loading linear in the size of the data, x1 to x100 (seconds per million quads)",
+                 "; ".join(f"x{s}: {_n(r)}" for s, r in rates.items()), _verdict(linear)))
+
+    validation = results.get("validation", {})
+    if "todo" in validation:
+        rows.append(("Validation: whole KG against every regime < 10 s; 50-row board upload < 1 s over HTTP",
+                     "TODO: " + validation["todo"], "not measured"))
+    else:
+        for row in validation.get("targets", []):
+            rows.append((row["target"], row["measured"], _verdict(row["met"])))
+
+    top = max(scales, key=int)
+    memory = scales[top]["memory"].get("icskg", {})
+    store = results["load"][top]["store_bytes"]
+    rows.append((f"Server memory at x{top} stated, with the store on disk",
+                 f"RSS {memory.get('rss_mb', 0):,.0f} MB summed over {memory.get('processes')} processes "
+                 f"(PSS {memory.get('pss_mb', 0):,.0f} MB); store on disk {_mb(store)}", "stated"))
+
+    differing = [(s, q, sys_) for s, scale in scales.items() for sys_, per in scale["systems"].items()
+                 for q, e in per.items() if e.get("differs")]
+    rows.append(("Answers agree across the four systems",
+                 "every answer compared agrees with the raw engine's" if not differing else
+                 "; ".join(f"x{s} {q}: {sys_} differs" for s, q, sys_ in differing),
+                 _verdict(not differing)))
+
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return lines
+
+
+def _verdict(ok: bool) -> str:
+    return "**yes**" if ok else "**no**"
+
+
+def _method(results: dict) -> list[str]:
+    meta, window = results["meta"], results["window"]
+    pins = meta["pinning"]
+    pinning = (f"The servers, their child processes and the in-process systems were pinned to CPU "
+               f"{pins['servers']} and the load client to CPU {pins['client']} "
+               "(`sched_setaffinity`, inherited by every process they start), so that neither starves "
+               "the other and every system gets the same single core."
+               if pins["servers"] is not None else "Nothing was pinned to a CPU (`--no-pin`).")
+    before, after = meta["loadavg_before"], meta["loadavg_after"]
+    versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+    return [
+        f"- **Machine**: {meta['cpu']}, {meta['cores']} cores, {meta['memory_gib']} GiB, {meta['os']}, "
+        f"Python {meta['python']}.",
+        f"- **Load average** (1, 5, 15 min) before the run: {_loads(before)}; after: {_loads(after)}. "
+        "Other developers share this machine; a run that starts above 1.0 is not a fair measurement.",
+        f"- **Versions**: {versions}. Commit {meta['commit']}"
+        + (" with uncommitted changes in the tree." if meta.get("tree_changed") else "."),
+        f"- **Date**: {meta['date']}; the run took {meta['seconds'] / 60:.1f} minutes.",
+        f"- **CPUs**: {pinning}",
+        "- **Client**: Python `http.client`, one keep-alive connection per client thread, "
+        "`GET /sparql?query=...` with `Accept: application/sparql-results+json` (SELECT, ASK) or "
+        "`application/n-triples` (DESCRIBE, CONSTRUCT).",
+        f"- **Each measurement**: C clients repeat the query back to back for {window['seconds']:g} s "
+        f"(and at least {window['min_calls']} calls); throughput is calls over wall time, p50 and p99 "
+        "are nearest-rank percentiles of every call. A system whose first answer took longer than "
+        f"{_plan_slow(results)} s is timed on one call at one client; a query whose time at the scale "
+        "below predicts more than the skip limit is not run (marked skipped¹).",
+        "- **icskg**: `icskg --data-dir DIR serve` exactly as README starts it (gunicorn, gthread "
+        "workers, default workers, threads and query processes, access log on), warmed up so every "
+        "worker has started its query processes.",
+        "- **rdflib-endpoint**: `rdflib-endpoint serve FILE.nq --host 127.0.0.1 --port N` "
+        "(uvicorn, one process; its `Dataset(default_union=True)` gives the same union default graph).",
+        "- **raw engine**: `pyoxigraph.Store.read_only(store).query(q, use_default_graph_as_union=True)` "
+        "on the very store icskg serves, answer serialised to the same bytes the HTTP clients get, in a "
+        "process of its own with 1 or 4 threads.",
+        "- **rdflib**: `rdflib.Dataset(default_union=True)` parsed from the N-Quads export, "
+        "`query()` then `serialize()`, in a process of its own.",
+        "- **Answers**: every system's answer is compared with the raw engine's as a set of rows (blank "
+        "nodes collapsed, literals normalised: language tags lower-cased, `xsd:string` dropped); row "
+        "counts are kept to show duplicates. Ratios use only queries whose answers agree.",
+    ]
+
+
+def _plan_slow(results: dict) -> str:
+    return "1" if results.get("plan") == "quick" else "2"
+
+
+def _loads(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
+def _commands(results: dict) -> list[str]:
+    lines = ["```sh", "# everything below, and this file:", f".venv/bin/{results['meta']['command']}",
+             "# what it runs:", results["build"]["command"], results["export"]["1"]["command"]]
+    lines += [load["command"] for load in results["load"].values()]
+    lines += [".venv/bin/icskg --data-dir DIR serve --port N        # DIR: each scale's store",
+              ".venv/bin/rdflib-endpoint serve xN.nq --host 127.0.0.1 --port N", "```"]
+    return lines
+
+
+def _data(results: dict) -> list[str]:
+    build = results["build"]
+    lines = [f"`icskg build` of the real graph: **{_n(build['seconds'], ' s')}**, "
+             f"{build['triples']:,} triples, store {_mb(build['store_bytes'])} on disk.", "",
+             "| scale | quads | N-Quads file | generated in | `serve --data` to first 200 | s per M quads "
+             "| store on disk | export (N-Quads) |", "|---|---|---|---|---|---|---|---|"]
+    for s, load in results["load"].items():
+        synth = results["synthesis"].get(s, {})
+        export = results["export"].get(s, {})
+        size = synth.get("bytes") or results["export"]["1"]["bytes"]
+        lines.append(
+            f"| x{s} | {load['quads']:,} | {_mb(size)} "
+            f"| {_n(synth.get('seconds'), ' s') if synth else '(export)'} "
+            f"| {_n(load['seconds'], ' s')} | {_n(load['seconds'] / load['quads'] * 1e6)} "
+            f"| {_mb(load['store_bytes'])} | {_n(export.get('seconds'), ' s')} |")
+    return lines
+
+
+def _mix(results: dict) -> list[str]:
+    lines = ["| query | what | answer |", "|---|---|---|"]
+    for name, info in results["queries"].items():
+        lines.append(f"| `{name}` | {info['what']} | {info['kind']} |")
+    lines += ["", "<details><summary>The query texts</summary>", ""]
+    for name, info in results["queries"].items():
+        lines += [f"`{name}`:", "```sparql", info["text"].strip(), "```"]
+    lines += ["</details>"]
+    return lines
+
+
+def _scale(results: dict, s: str) -> list[str]:
+    scale = results["scales"][s]
+    queries = list(results["queries"])
+    present = [x for x in SYSTEMS if x in scale["systems"]]
+    lines = [f"### x{s}", "", "Throughput in requests per second at 1 / 4 clients, and icskg's as a multiple "
+             "of the others':", "",
+             "| query | rows | " + " | ".join(LABELS[x] for x in present)
+             + " | icskg ÷ rdflib-endpoint | icskg ÷ raw |",
+             "|---|---:|" + "---:|" * (len(present) + 2)]
+    for q in queries:
+        raw = scale["systems"].get("raw", {}).get(q, {})
+        cells = [_cell(scale, x, q) for x in present]
+        versus = []
+        for other in ("rdflib-endpoint", "raw"):
+            pair = [ratios(scale, other, c, [q]).get(q) for c in (1, 4)]
+            versus.append(" / ".join(_n(v) + TIMES if v else NONE for v in pair))
+        lines.append(f"| `{q}` | {raw.get('rows', NONE)} | " + " | ".join([*cells, *versus]) + " |")
+    means = []
+    for other in ("rdflib-endpoint", "raw"):
+        if other in scale["systems"]:
+            g = [geomean(list(ratios(scale, other, c, queries).values())) for c in (1, 4)]
+            means.append(f"icskg ÷ {other}: **{_n(g[0])}{TIMES}** at 1 client, **{_n(g[1])}{TIMES}** at 4")
+    lines += ["", "Geometric means over the queries both ran with the same answer: " + "; ".join(means) + "."]
+
+    lines += ["", "Latency at one client, p50 / p99 in milliseconds:", "",
+              "| query | " + " | ".join(LABELS[x] for x in present) + f" | icskg {MINUS} raw (p50) |",
+              "|---|" + "---:|" * (len(present) + 1)]
+    for q in queries:
+        cells = []
+        for x in present:
+            p50, p99 = _p(scale, x, q, "p50_ms"), _p(scale, x, q, "p99_ms")
+            cells.append(f"{_n(p50)} / {_n(p99)}" if p50 is not None else _cell(scale, x, q).split(" ")[0])
+        gap = None
+        if _p(scale, "icskg", q, "p50_ms") is not None and _p(scale, "raw", q, "p50_ms") is not None:
+            gap = _p(scale, "icskg", q, "p50_ms") - _p(scale, "raw", q, "p50_ms")  # type: ignore[operator]
+        lines.append(f"| `{q}` | " + " | ".join(cells) + f" | {'+' if gap and gap > 0 else ''}{_n(gap)} |")
+
+    notes = []
+    for x in present:
+        for q, entry in scale["systems"][x].items():
+            if "skipped" in entry:
+                notes.append(f"¹ {LABELS[x]}, `{q}`: not run: {entry['skipped']}.")
+            if "error" in entry:
+                notes.append(f"² {LABELS[x]}, `{q}`: {entry['error']}")
+            if entry.get("differs"):
+                notes.append(f"**{LABELS[x]}, `{q}`: a different answer** from the raw engine's: "
+                             f"{entry['differs']}.")
+            if entry.get("note"):
+                notes.append(f"{LABELS[x]}, `{q}`: {entry['note']}.")
+            for c, stats in entry.get("stats", {}).items():
+                if "skipped" in stats and c != "1":
+                    notes.append(f"{LABELS[x]}, `{q}` at {c} clients: not timed, {stats['skipped']}.")
+                elif stats.get("error"):
+                    notes.append(f"{LABELS[x]}, `{q}` at {c} clients: {stats['errors']} error(s): "
+                                 f"{stats['error']}")
+    agreed = sum(1 for x in present if x != "raw" for e in scale["systems"][x].values()
+                 if "rows" in e and not e.get("differs"))
+    compared = sum(1 for x in present if x != "raw" for e in scale["systems"][x].values() if "rows" in e)
+    lines += ["", f"Answers: {agreed} of {compared} answers compared agree with the raw engine's."]
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
+    return lines
+
+
+def _costs(results: dict) -> list[str]:
+    lines = ["| scale | cold start | icskg memory: RSS / PSS | rdflib-endpoint: ready after / RSS "
+             "| rdflib: load / RSS |", "|---|---|---|---|---|"]
+    for s, scale in results["scales"].items():
+        mem = scale["memory"]
+        icskg = mem.get("icskg", {})
+        re_mem, rl_mem = mem.get("rdflib-endpoint"), mem.get("rdflib")
+        cold = scale.get("cold_start") or []
+        peer = (f"{_n(scale.get('rdflib_endpoint_ready_seconds'), ' s')} / {re_mem['rss_mb']:,.0f} MB"
+                if re_mem else "not run³")
+        floor = (f"{_n(scale.get('rdflib_load_seconds'), ' s')} / {rl_mem['rss_mb']:,.0f} MB"
+                 if rl_mem else "not run³")
+        lines.append(
+            f"| x{s} | {_n(min(cold), ' s') if cold else NONE} (of {len(cold)}) "
+            f"| {icskg.get('rss_mb', 0):,.0f} / {icskg.get('pss_mb', 0):,.0f} MB "
+            f"({icskg.get('processes')} processes) | {peer} | {floor} |")
+    return lines
+
+
+def _etags(results: dict) -> list[str]:
+    lines = ["| scale | query | 200, requests/s (1 / 4 clients) | 304 with `If-None-Match` (1 / 4) |",
+             "|---|---|---:|---:|"]
+    for s, scale in results["scales"].items():
+        for q, per in scale.get("etag", {}).items():
+            if "error" in per:
+                lines.append(f"| x{s} | `{q}` | {NONE} | {per['error']} |")
+                continue
+            full = " / ".join(_n(_rate(scale, "icskg", q, c)) for c in (1, 4))
+            cached = " / ".join(_n(per[str(c)]["per_second"]) for c in (1, 4))
+            lines.append(f"| x{s} | `{q}` | {full} | {cached} |")
+    return lines
+
+
+def _profile(results: dict) -> list[str]:
+    first = results["scales"][min(results["scales"], key=int)]
+    found = first.get("profile")
+    if not found:
+        return ["Not profiled in this run (the quick run skips it)."]
+    lines = []
+    for q, summary in found.items():
+        if "error" in summary:
+            lines += [f"`{q}`: {summary['error']}", ""]
+            continue
+        roles = ", ".join(f"{role} {share:.0%}" for role, share in summary["roles"].items())
+        lines += [f"**`{q}`** at one client ({summary['samples']:,} samples of busy threads; raw stacks in "
+                  f"`{summary['raw_file']}` under the work directory's logs): {roles}.", "",
+                  "| web worker: function (inclusive share of its busy samples) | share |", "|---|---:|"]
+        lines += [f"| `{f}` | {share:.0%} |" for f, share in summary["worker_inclusive"]]
+        lines += ["", "| web worker: where the samples were taken (self) | share |", "|---|---:|"]
+        lines += [f"| `{f}` | {share:.0%} |" for f, share in summary["worker_self"][:8]]
+        lines.append("")
+    return lines
+
+
+def _validation(results: dict) -> list[str]:
+    validation = results.get("validation", {})
+    if "todo" in validation:
+        return ["| what | CLI | HTTP |", "|---|---|---|",
+                "| whole KG against every regime | TODO | TODO |",
+                "| a 50-row board upload | TODO | TODO |", "", f"TODO: {validation['todo']}"]
+    lines = ["| what | CLI | HTTP |", "|---|---:|---:|"]
+    for row in validation.get("rows", []):
+        lines.append(f"| {row['what']} | {_n(row.get('cli'), ' s')} | {_n(row.get('http'), ' s')} |")
+    return [*lines, "", *validation.get("notes", [])]
+
+
+def _findings(results: dict) -> list[str]:
+    lines = []
+    union = results["scales"].get("1", {}).get("union")
+    if union and union["all"] != union["distinct"]:
+        lines.append(
+            f"- **The union default graph counts a triple once per named graph that holds it.** At x1, "
+            f"`SELECT (COUNT(*) AS ?n) {{ ?s ?p ?o }}` answers {union['all']:,} on icskg and the raw "
+            f"engine, {union['distinct']:,} on rdflib: {union['all'] - union['distinct']} triples sit in "
+            "more than one named graph, and pyoxigraph 0.5 does not merge them (oxigraph issue #1919, "
+            "fixed upstream after 0.5). An RDF merge is a set, so COUNT(*) and SUM over the default "
+            "graph are inflated on icskg. The mix counts with COUNT(DISTINCT ...) so that the "
+            "comparison measures speed.")
+    return lines or ["- Nothing beyond the tables."]
+
+
+def markdown(results: dict, plot: str) -> str:
+    meta = results["meta"]
+    scales = ", ".join(f"x{s}" for s in results["scales"])
+    out = [
+        "# Benchmarks",
+        "",
+        f"Written by `{meta['command']}` on {meta['date']} ({results['plan']} run, {scales}). Do not edit "
+        "by hand: run it again (see [How to run](#how-to-run)). Raw figures: `bench/results.json`.",
+        "",
+        "Four systems answer the same queries over the same data: **icskg** over HTTP as README "
+        "starts it; **rdflib-endpoint**, the Python endpoint people would pick instead; the **raw "
+        "engine** (pyoxigraph in-process, no web layer: the limit); and **rdflib** in-process (the "
+        "floor).",
+        "",
+        "## Targets",
+        "",
+        *_targets(results),
+        "",
+        "³ rdflib and rdflib-endpoint hold the whole graph as Python objects: at x10 each needed about "
+        "the memory and load time shown under [Server costs](#server-costs), and both grow linearly, so "
+        "x100 would take about ten times as much on this 24 GiB machine shared with other work. They "
+        "are run up to `--rdflib-max-scale` (10 in the full run).",
+        "",
+        f"![How each cost grows with the data]({plot})",
+        "",
+        "## Data",
+        "",
+        "x1 is the real graph. xN is a deterministic synthetic copy (`bench/synth.py`): the graphs built "
+        "from the source tables are written N times, copy k giving every entity they describe a fresh "
+        "IRI ending `-ck` and keeping every literal, so lookups by code or label find N times as many "
+        "things and the shape of the data stays the same. The ontology, policy and provenance graphs "
+        "are written once.",
+        "",
+        *_data(results),
+        "",
+        "## Query mix",
+        "",
+        *_mix(results),
+        "",
+        "## Results",
+        "",
+        *[line for s in results["scales"] for line in (*_scale(results, s), "")],
+        "## Server costs",
+        "",
+        *_costs(results),
+        "",
+        "## Caching: ETag and 304",
+        "",
+        *_etags(results),
+        "",
+        "## Validation",
+        "",
+        *_validation(results),
+        "",
+        "## Where the time goes",
+        "",
+        "A request to icskg goes: gunicorn accepts it on a gthread worker and logs it; Flask routes it; "
+        "the ETag is computed from the dataset version; the query is checked (length, nesting, no "
+        "SERVICE); a free query process is taken from the worker's pool and the query sent to it over a "
+        "pipe; the child runs it on its read-only store and sends the answer back as TSV or N-Triples; "
+        "the worker parses that and serialises the format asked for. Samples of the server while one "
+        "client repeats a cheap and an expensive query:",
+        "",
+        *_profile(results),
+        "## Findings",
+        "",
+        *_findings(results),
+        "",
+        "## How it was measured",
+        "",
+        *_method(results),
+        "",
+        "## How to run",
+        "",
+        *_commands(results),
+        "",
+        "`python -m bench run --quick` runs the same suite on x1 and x2 with short windows in under two "
+        "minutes (its report goes to `bench/.work/quick/report/`); `tests/test_bench_smoke.py` runs it "
+        "so that the suite keeps working. Options: `--scales`, `--rdflib-max-scale`, `--queries`, "
+        "`--no-pin`, `--out`.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def plot(results: dict, target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scales = sorted(results["scales"], key=int)
+    quads = [results["load"][s]["quads"] for s in scales]
+    fig, axes = plt.subplots(2, 2, figsize=(12, 9))
+
+    ax = axes[0][0]
+    ax.plot(quads, [results["load"][s]["seconds"] for s in scales], "o-",
+            label="serve --data: load to first 200")
+    ax.plot(quads, [results["export"].get(s, {}).get("seconds", math.nan) for s in scales], "s-",
+            label="export (N-Quads)")
+    ax.plot(quads, [quads[0] and results["load"][scales[0]]["seconds"] * q / quads[0] for q in quads], ":",
+            color="grey", label="linear from x1")
+    ax.set(xscale="log", yscale="log", xlabel="quads", ylabel="seconds", title="One-off costs")
+    ax.legend(fontsize=8)
+
+    ax = axes[0][1]
+    ax.plot(quads, [results["load"][s]["store_bytes"] / 1e6 for s in scales], "o-", label="store on disk")
+    for key, label in (("rss_mb", "icskg server RSS (sum)"), ("pss_mb", "icskg server PSS (sum)")):
+        ax.plot(quads, [results["scales"][s]["memory"].get("icskg", {}).get(key, math.nan) for s in scales],
+                "s-", label=label)
+    for system in ("rdflib-endpoint", "rdflib"):
+        points = [(q, results["scales"][s]["memory"][system]["rss_mb"])
+                  for q, s in zip(quads, scales, strict=True) if system in results["scales"][s]["memory"]]
+        if points:
+            ax.plot(*zip(*points, strict=True), "^--", label=f"{system} RSS")
+    ax.set(xscale="log", yscale="log", xlabel="quads", ylabel="MB", title="Memory and disk")
+    ax.legend(fontsize=8)
+
+    ax = axes[1][0]
+    for i, q in enumerate(results["queries"]):
+        color = f"C{i % 10}"
+        for system, style in (("icskg", "o-"), ("raw", "x:")):
+            points = [(qd, _p(results["scales"][s], system, q, "p50_ms"))
+                      for qd, s in zip(quads, scales, strict=True)]
+            points = [(x, y) for x, y in points if y]
+            if points:
+                ax.plot(*zip(*points, strict=True), style, color=color,
+                        label=q if system == "icskg" else None)
+    ax.set(xscale="log", yscale="log", xlabel="quads", ylabel="p50 ms (one client)",
+           title="Latency per query: icskg over HTTP (solid), raw engine (dotted)")
+    ax.legend(fontsize=6, ncol=2)
+
+    ax = axes[1][1]
+    for system in SYSTEMS:
+        points = []
+        for qd, s in zip(quads, scales, strict=True):
+            scale = results["scales"][s]
+            if system not in scale["systems"]:
+                continue
+            common = [q for q in results["queries"]
+                      if all(_rate(scale, other, q, 1) for other in scale["systems"])]
+            g = geomean([_rate(scale, system, q, 1) for q in common])  # type: ignore[misc]
+            if g:
+                points.append((qd, g))
+        if points:
+            ax.plot(*zip(*points, strict=True), "o-", label=LABELS[system])
+    ax.set(xscale="log", yscale="log", xlabel="quads", ylabel="requests/s, geometric mean",
+           title="Throughput at one client (queries every system at that scale ran)")
+    ax.legend(fontsize=8)
+
+    fig.suptitle(f"icskg benchmarks, {results['meta']['date']} ({results['plan']} run)")
+    fig.tight_layout()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(target, dpi=90)
+    plt.close(fig)
+
+
+def write(results: dict, markdown_path: Path, plot_path: Path) -> None:
+    plot(results, plot_path)
+    relative = os.path.relpath(plot_path, markdown_path.parent)
+    markdown_path.parent.mkdir(parents=True, exist_ok=True)
+    markdown_path.write_text(markdown(results, relative), encoding="utf-8")

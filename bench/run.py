@@ -1,0 +1,279 @@
+"""Run the whole suite: build, scale, serve, query every system, compare answers, write the report.
+
+The systems under test get CPU 0 and the load client CPU 1 (the machine has two), so neither
+starves the other and every system gets the same single core. In-process systems run in a
+child process pinned like the servers.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bench import answers, environment, steps, validation
+from bench.inproc import InProcess
+from bench.queries import query_mix
+from bench.servers import ACCEPT, Client, Icskg, RdflibEndpoint, Server, query_path
+from bench.synth import synthesise
+from bench.systems import CallTimeout, HttpSystem, InProcessSystem, System
+from bench.timing import Stats, Window, measure, pin
+
+SYSTEMS = ("icskg", "rdflib-endpoint", "raw", "rdflib")
+CONCURRENCY = (1, 4)
+ETAG_QUERIES = ("iri-lookup", "aggregate-icbs")
+PROFILED = ("iri-lookup", "aggregate-icbs")
+# Triples in the union default graph, counted with and without duplicates across named graphs.
+UNION_COUNTS = {"all": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                "distinct": "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    scales: tuple[int, ...]
+    rdflib_max_scale: int
+    """rdflib and rdflib-endpoint hold the graph in Python objects: past this scale they would
+    need more memory and time than this machine gives a benchmark (see BENCHMARKS.md)."""
+    window: Window
+    slow: float
+    """A system whose first answer took longer than this is timed on that call alone."""
+    call_limit: float
+    """A call still running after this is abandoned and its system restarted."""
+    skip_over: float
+    """A query expected (from the scale before) to take longer than this is not run."""
+    cold_starts: int
+    profile: bool
+    warmup: float = 1.5
+    pin: bool = True
+    queries: tuple[str, ...] = field(default=())
+    """Only these queries (all when empty)."""
+
+
+FULL = Plan("full", (1, 10, 100), 10, Window(0.5, 3, 30.0), slow=2.0, call_limit=120.0,
+            skip_over=30.0, cold_starts=3, profile=True)
+QUICK = Plan("quick", (1, 2), 1, Window(0.05, 1, 2.0), slow=0.5, call_limit=2.0, skip_over=4.0,
+             cold_starts=1, profile=False, warmup=0.3)
+
+
+class Bench:
+    def __init__(self, plan: Plan, work: Path) -> None:
+        self.plan = plan
+        self.work = work
+        self.logs = work / "logs"
+        cpus = os.cpu_count() or 1
+        self.server_cpu, self.client_cpu = (0, 1) if plan.pin and cpus >= 2 else (None, None)
+        self.previous: dict[tuple[str, str], tuple[int, float]] = {}
+        self.queries = [q for q in query_mix() if not plan.queries or q.name in plan.queries]
+
+    def say(self, message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+    # one system, every query -------------------------------------------------------------------
+    def _system(self, system: System, scale: int) -> dict:
+        out: dict = {}
+        name = system.name
+        for q in self.queries:
+            seen = self.previous.get((name, q.name))
+            if seen and seen[1] * scale / seen[0] > self.plan.skip_over:
+                out[q.name] = {"skipped": f"one call took {seen[1]:.1f} s at x{seen[0]}, so about "
+                                          f"{seen[1] * scale / seen[0]:.0f} s is expected here"}
+                continue
+            started = time.perf_counter()
+            try:
+                body = system.first(q, self.plan.call_limit)
+                seconds = time.perf_counter() - started
+                answer = answers.read(q.kind, body)
+            except CallTimeout as exc:
+                self.previous[(name, q.name)] = (scale, self.plan.call_limit)
+                out[q.name] = {"skipped": str(exc)}
+                continue
+            except Exception as exc:  # a failing system is reported, not fatal
+                out[q.name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+                continue
+            self.previous[(name, q.name)] = (scale, seconds)
+            entry: dict = {"first_seconds": seconds, "answer": answer, "stats": {}}
+            for c in CONCURRENCY:
+                if seconds <= self.plan.slow:
+                    entry["stats"][str(c)] = system.timed(q, c, self.plan.window)
+                elif c == 1:  # slow: the first call is the measurement
+                    entry["stats"]["1"] = Stats(1, 1, 0, seconds, 1 / seconds, seconds * 1000,
+                                                seconds * 1000, math.nan).as_dict()
+                else:
+                    entry["stats"][str(c)] = {"skipped": f"one call takes {seconds:.1f} s"}
+            out[q.name] = entry
+        return out
+
+    # the icskg server ----------------------------------------------------------------------------
+    def _icskg(self, data_dir: Path, scale: int, entry: dict) -> dict:
+        log = self.logs / f"icskg-x{scale}.log"
+        cold = []
+        for _ in range(self.plan.cold_starts - 1):
+            with Icskg(data_dir, log, self.server_cpu) as server:
+                cold.append(server.ready_seconds)
+        system = HttpSystem("icskg", lambda: Icskg(data_dir, log, self.server_cpu))
+        try:
+            server = system.server
+            cold.append(server.ready_seconds)
+            entry["cold_start"] = cold
+            self.say(f"x{scale} icskg: cold start {min(cold):.2f}-{max(cold):.2f} s; warming up")
+            cheap = [q for q in self.queries if q.cheap]
+            if cheap:  # every worker starts its query processes on its first query
+                path = query_path(cheap[0].text)
+                measure(lambda: Client(server.port, path, {"Accept": ACCEPT[cheap[0].kind]}), 4,
+                        Window(self.plan.warmup, 8, 10))
+            self.say(f"x{scale} icskg: {len(self.queries)} queries")
+            results = self._system(system, scale)
+            server = system.server  # restarted if a call passed the limit
+            entry["etag"] = self._etag(server)
+            entry["memory"]["icskg"] = server.memory()
+            if self.plan.profile and scale == self.plan.scales[0]:
+                from bench import profile
+
+                self.say("profiling the server (py-spy)")
+                entry["profile"] = profile.record(
+                    server, [q for q in self.queries if q.name in PROFILED], self.logs)
+        finally:
+            system.close()
+        return results
+
+    def _etag(self, server: Server) -> dict:
+        """Repeated GETs with the ETag of the first answer: 304 without running the query."""
+        out = {}
+        for q in self.queries:
+            if q.name not in ETAG_QUERIES:
+                continue
+            path = query_path(q.text)
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+            conn.request("GET", path, headers={"Accept": ACCEPT[q.kind]})
+            response = conn.getresponse()
+            response.read()
+            etag = response.getheader("ETag")
+            conn.close()
+            if not etag:
+                out[q.name] = {"error": "no ETag on the answer"}
+                continue
+            headers = {"Accept": ACCEPT[q.kind], "If-None-Match": etag}
+            out[q.name] = {str(c): measure(lambda h=headers, p=path: Client(server.port, p, h), c,
+                                           self.plan.window).as_dict() for c in CONCURRENCY}
+        return out
+
+    # one scale -----------------------------------------------------------------------------------
+    def scale(self, scale: int, data_dir: Path, nquads: Path) -> dict:
+        entry: dict = {"memory": {}, "systems": {}}
+        entry["systems"]["icskg"] = self._icskg(data_dir, scale, entry)
+        self.say(f"x{scale} raw engine")
+        store = Path(os.path.realpath(data_dir / "store"))
+        raw = InProcessSystem("raw", lambda: InProcess("raw", store, self.server_cpu))
+        try:
+            entry["systems"]["raw"] = self._system(raw, scale)
+            entry["union"] = {key: _count(raw.holder, text) for key, text in UNION_COUNTS.items()}
+        finally:
+            raw.close()
+        if scale <= self.plan.rdflib_max_scale:
+            self.say(f"x{scale} rdflib-endpoint: loading {nquads.name}")
+            log = self.logs / f"rdflib-endpoint-x{scale}.log"
+            peer = HttpSystem("rdflib-endpoint", lambda: RdflibEndpoint(nquads, log, self.server_cpu))
+            try:
+                entry["rdflib_endpoint_ready_seconds"] = peer.server.ready_seconds
+                entry["memory"]["rdflib-endpoint"] = peer.server.memory()
+                entry["systems"]["rdflib-endpoint"] = self._system(peer, scale)
+            finally:
+                peer.close()
+            self.say(f"x{scale} rdflib in-process: loading")
+            floor = InProcessSystem("rdflib", lambda: InProcess("rdflib", nquads, self.server_cpu))
+            try:
+                entry["rdflib_load_seconds"] = floor.holder.load_seconds
+                entry["memory"]["rdflib"] = floor.holder.memory
+                entry["systems"]["rdflib"] = self._system(floor, scale)
+            finally:
+                floor.close()
+        _compare(entry["systems"])
+        return entry
+
+    def run(self) -> dict:
+        if self.client_cpu is not None:
+            pin(self.client_cpu)
+        results: dict = {
+            "plan": self.plan.name,
+            "meta": environment.describe(self.server_cpu, self.client_cpu),
+            "queries": {q.name: {"what": q.what, "text": q.text, "kind": q.kind, "cheap": q.cheap}
+                        for q in self.queries},
+            "window": vars(self.plan.window),
+            "scales": {},
+        }
+        for leftover in self.work.glob("x*"):
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+        self.work.mkdir(parents=True, exist_ok=True)
+        x1 = self.work / "x1"
+        self.say("building the real knowledge graph (icskg build)")
+        results["build"] = steps.build(x1, self.logs / "build.log")
+        real = self.work / "x1.nq"
+        results["export"] = {"1": steps.export(x1, real, self.logs / "export.log")}
+        results["synthesis"], results["load"] = {}, {}
+        for scale in self.plan.scales:
+            source = real if scale == 1 else self.work / f"x{scale}.nq"
+            if scale != 1:
+                self.say(f"synthesising x{scale}")
+                results["synthesis"][str(scale)] = synthesise(real, scale, source)
+            self.say(f"x{scale}: icskg serve --data {source.name}")
+            loaded = steps.load(self.work / f"x{scale}", source, self.logs / f"load-x{scale}.log",
+                                self.server_cpu)
+            data_dir = x1 if scale == 1 else loaded.pop("data_dir")
+            loaded.pop("data_dir", None)
+            loaded["quads"] = results["export"]["1"]["quads"] if scale == 1 else \
+                results["synthesis"][str(scale)]["quads"]
+            results["load"][str(scale)] = loaded
+            if scale != 1:
+                dump = self.work / f"x{scale}.export.nq"
+                results["export"][str(scale)] = steps.export(data_dir, dump, self.logs / "export.log")
+                dump.unlink()
+            results["scales"][str(scale)] = self.scale(scale, data_dir, source)
+            results["scales"][str(scale)]["loadavg"] = os.getloadavg()
+            if scale > self.plan.rdflib_max_scale and scale != 1:
+                source.unlink()  # the largest copies are big; the store holds them now
+        self.say("validation")
+        results["validation"] = validation.measure(x1, self.logs, self.server_cpu)
+        results["meta"]["loadavg_after"] = os.getloadavg()
+        results["meta"]["seconds"] = time.perf_counter() - results["meta"].pop("_started")
+        return results
+
+
+def _compare(systems: dict) -> None:
+    """Check every system's answers against the raw engine's, then keep only the verdicts."""
+    found = {name: {q: entry.pop("answer") for q, entry in per_query.items() if "answer" in entry}
+             for name, per_query in systems.items()}
+    reference = found.get("raw", {})
+    for name, per_query in systems.items():
+        for qname, answer in found[name].items():
+            entry = per_query[qname]
+            entry["rows"] = answer.count
+            expected = reference.get(qname)
+            if name == "raw" or expected is None:
+                continue
+            entry["differs"] = answer.differs_from(expected)
+            if entry["differs"] is None and answer.count != expected.count:
+                entry["note"] = f"same rows; {answer.count} vs {expected.count} counting duplicates"
+
+
+def _count(holder: InProcess, sparql: str) -> int:
+    body = holder.answer(sparql, "bindings", 600)
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def run(plan: Plan, work: Path) -> dict:
+    return Bench(plan, work).run()
+
+
+def with_options(plan: Plan, **changes: object) -> Plan:
+    return replace(plan, **{k: v for k, v in changes.items() if v is not None})
+
+
+def save(results: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
