@@ -173,6 +173,8 @@ def enrich(report_graph: Graph, shapes: Graph) -> None:
         named = _rule_shape(shapes, shape)
         for prop in SHAPE_FACTS:
             for value in shapes.objects(named, prop):  # type: ignore[arg-type]
+                # on the shape the result names, even an unnamed property shape of the rule
+                report_graph.add((shape, prop, value))
                 report_graph.add((named, prop, value))  # type: ignore[arg-type]
                 if prop == DCTERMS.source:
                     for label in shapes.objects(value, RDFS.label):
