@@ -71,11 +71,17 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower().replace("_", " "))
 
 
+def _concepts(namespace: str) -> list[URIRef]:
+    """The SKOS concepts the ontology declares in ``namespace`` (such as the roles)."""
+    return [c for c in ontology().subjects(RDF.type, SKOS.Concept)
+            if isinstance(c, URIRef) and str(c).startswith(namespace)]
+
+
 def role_names() -> dict[str, URIRef]:
     """Every way of naming a role: labels and notations from the roles scheme, plus synonyms."""
     vocab = ontology()
     names: dict[str, URIRef] = {}
-    for concept in vocab.subjects(SKOS.inScheme, URIRef(str(ROLE).rstrip("/"))):
+    for concept in _concepts(str(ROLE)):
         for prop in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, SKOS.notation):
             for value in vocab.objects(concept, prop):
                 names[_key(str(value)).replace("-", " ")] = concept  # type: ignore[assignment]
@@ -88,7 +94,7 @@ def role_names() -> dict[str, URIRef]:
 def expertise_names() -> dict[str, URIRef]:
     vocab = ontology()
     names: dict[str, URIRef] = {}
-    for concept in vocab.subjects(SKOS.inScheme, URIRef(str(EXPERTISE).rstrip("/"))):
+    for concept in _concepts(str(EXPERTISE)):
         for prop in (SKOS.prefLabel, SKOS.notation):
             for value in vocab.objects(concept, prop):
                 names[_key(str(value))] = concept  # type: ignore[assignment]

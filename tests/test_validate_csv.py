@@ -1,0 +1,129 @@
+"""The board CSV template: what a governance team fills in from its web page, read into the
+governance vocabulary and checked like any RDF, with errors that name the row and column."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from rdflib import URIRef
+from rdflib.namespace import ORG, RDF
+
+import icskg
+from icskg import resources
+from icskg.namespaces import ICS, MEMBERSHIP, ORG_ID, PERSON, ROLE
+from icskg.validation import board_csv
+from icskg.validation.inputs import Input, InputError
+from icskg.validation.render import render
+
+TEMPLATE = resources.EXAMPLES_DIR / "icb-board.csv"
+DAY = "2024-01-01"
+
+
+def rows() -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(TEMPLATE.read_text(encoding="utf-8"))))
+
+
+def as_csv(table: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(table[0]))
+    writer.writeheader()
+    writer.writerows(table)
+    return out.getvalue().encode("utf-8")
+
+
+def check(table, regime="hca2022"):
+    return icskg.validate(Input(as_csv(table), "board.csv"), regime, DAY)
+
+
+def test_the_documented_template_conforms():
+    report = icskg.validate(TEMPLATE, ["hca2022", "guidance", "data-quality"], DAY)
+    assert report.findings == []
+    assert report.triples > 100
+
+
+def test_rows_become_seats_with_roles_dates_and_appointers():
+    graph = board_csv.read(TEMPLATE.read_bytes(), "icb-board.csv")
+    seats = set(graph.subjects(RDF.type, ICS.BoardMembership))
+    assert len(seats) == 11
+    frankie = next(s for s in seats if "frankie" in str(s))
+    assert set(graph.objects(frankie, ORG.role)) == {
+        ROLE["non-executive-member"], ROLE["deputy-chair"], ROLE["senior-non-executive-member"]}
+    assert str(graph.value(frankie, ICS.startDate)) == "2022-07-01"  # written 01/07/2022
+    ceo = next(s for s in seats if "blake" in str(s))
+    appointer = graph.value(ceo, ICS.appointedBy)
+    assert str(graph.value(appointer, URIRef("http://xmlns.com/foaf/0.1/name"))) == "Kai Sample"
+    assert graph.value(ceo, ICS.approvedBy) == ORG_ID["X24"]
+    harper = next(s for s in seats if "harper" in str(s))
+    constituency = graph.value(harper, ICS.nominatedBy)
+    assert graph.value(constituency, ICS.nominatesToRole) == ROLE["partner-member-trusts"]
+
+
+def test_an_icb_code_gives_the_documented_iris():
+    table = [dict(row, icb="QYG") for row in rows()]
+    graph = board_csv.read(as_csv(table), "board.csv")
+    assert (ORG_ID["QYG"], ICS.hasBoard, URIRef(ORG_ID["QYG"] + "/board")) in graph
+    assert (PERSON["avery-sample"], RDF.type, None) in graph
+    seat = MEMBERSHIP["board/QYG/avery-sample/chair/2023-04-01"]
+    assert (seat, ORG.member, PERSON["avery-sample"]) in graph
+
+
+def test_breaches_in_the_csv_are_found_like_breaches_in_rdf():
+    """The Southmere breaches of icb-breaches.ttl, written as a CSV, give the same board findings."""
+    table = [row for row in rows() if row["name"] != "Jordan Sample"]  # no local authority partner
+    for row in table:
+        if row["name"] == "Blake Sample":
+            row.update({"appointed by": "NHS England", "employed by": ""})
+        if row["name"] == "Avery Sample":
+            row["approved by"] = ""
+        if row["name"] == "Harper Sample":
+            row["expertise"] = ""
+    from_csv = {(f.rule, f.severity, f.focus_label) for f in check(table).findings}
+    from_rdf = {(f.rule, f.severity, f.focus_label)
+                for f in icskg.validate(resources.EXAMPLES_DIR / "icb-breaches.ttl", "hca2022", DAY).findings
+                if f.family.endswith("family-board")}
+    rename = {"Board described in board.csv": "Board of NHS Southmere Integrated Care Board"}
+    assert {(rule, severity, rename.get(where, where)) for rule, severity, where in from_csv} == from_rdf
+
+
+def test_an_ended_seat_is_not_counted():
+    table = [dict(row) for row in rows()]
+    for row in table:
+        if row["name"] == "Avery Sample":
+            row["end"] = "2023-12-31"
+    assert {f.rule for f in check(table).findings} >= {"ICB-BOARD-CHAIR"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: [{k: v for k, v in r.items() if k != "appointed by"} for r in t], "needs the column"),
+    (lambda t: [dict(r, role="Grand vizier") if r["name"] == "Casey Sample" else r for r in t],
+     "row 5: unknown role 'Grand vizier'"),
+    (lambda t: [dict(r, start="31/02/2023") if r["name"] == "Indy Sample" else r for r in t],
+     "row 11 start: '31/02/2023' is not a date"),
+    (lambda t: [dict(r, icb="QYG" if i else "QWO") for i, r in enumerate(t)], "more than one ICB"),
+    (lambda t: [dict(r, expertise="astrology") if r["name"] == "Gray Sample" else r for r in t],
+     "unknown expertise 'astrology'"),
+])
+def test_errors_name_the_row_and_what_to_fix(change, message):
+    with pytest.raises(InputError, match=message):
+        check(change(rows()))
+
+
+def test_empty_and_spreadsheet_encodings():
+    with pytest.raises(InputError, match="no rows"):
+        board_csv.read(board_csv.TEMPLATE_HEADER.encode() + b"\n", "empty.csv")
+    text = TEMPLATE.read_text(encoding="utf-8").replace("Avery Sample", "Avery Sämple")
+    for data in (b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("cp1252")):
+        graph = board_csv.read(data, "excel.csv")
+        assert any(str(o) == "Avery Sämple" for o in graph.objects(None, URIRef("http://xmlns.com/foaf/0.1/name")))
+
+
+def test_csv_report_neutralises_formulas():
+    evil = dict(rows()[1], name='=HYPERLINK("http://evil.example/","x")', start="2023-05-01")
+    evil["appointed by"] = "ICB"
+    report = check([*rows(), evil])  # a second chair, not appointed by NHS England
+    cells = [row for row in csv.reader(io.StringIO(render(report, "csv")))]
+    names = [row[2] for row in cells[1:]]
+    assert any(name.startswith("'=HYPERLINK") for name in names)
+    assert not any(cell.startswith(("=", "+", "@")) for row in cells for cell in row)
