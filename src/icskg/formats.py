@@ -9,11 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -89,19 +93,22 @@ def by_name(name: str, formats: tuple[Format, ...]) -> Format | None:
     return None
 
 
-def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
-    """Pick the format the client prefers from ``formats``; the first one if it accepts anything.
+def negotiate(
+    accept: str | None, formats: tuple[Format, ...], before: Mapping[str, T] | None = None
+) -> Format | T | None:
+    """Pick what the client prefers: from ``before`` (media type -> any value, e.g. HTML pages),
+    then ``formats``; the first of them if it accepts anything.
 
     Returns None when the client accepts none of them (HTTP 406).
     """
-    if not accept or not accept.strip():
-        return formats[0]
-    offered: dict[str, Format] = {}
+    offered: dict[str, Format | T] = dict(before or {})
     for fmt in formats:
         offered.setdefault(fmt.media_type, fmt)
     for fmt in formats:
         for alias in fmt.aliases:
             if "/" in alias:
                 offered.setdefault(alias, fmt)
+    if not accept or not accept.strip():
+        return next(iter(offered.values()))
     best = parse_accept_header(accept, MIMEAccept).best_match(list(offered))
     return offered[best] if best else None

@@ -12,15 +12,12 @@ from string import Template
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
 from icskg import __version__
-from icskg.formats import RDF_FORMATS, Format
-from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES
+from icskg.formats import RDF_FORMATS, Format, negotiate
+from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES, with_prefixes
 from icskg.web import current_store, error_response, ics_diagram
 from icskg.web import describe as d
-from icskg.web.pages import with_prefixes
 
 bp = Blueprint("linked_data", __name__)
 
@@ -86,18 +83,7 @@ def _find(path: str) -> tuple[str, str | None] | None:
 
 def _negotiate() -> Format | str | None:
     """``"html"``, an RDF format, or None when the client accepts none of them (406)."""
-    accept = request.headers.get("Accept", "").strip()
-    if not accept:
-        return "html"
-    offered: dict[str, Format | str] = {t: "html" for t in HTML_TYPES}
-    for fmt in RESOURCE_FORMATS:
-        offered.setdefault(fmt.media_type, fmt)
-    for fmt in RESOURCE_FORMATS:
-        for alias in fmt.aliases:
-            if "/" in alias:
-                offered.setdefault(alias, fmt)
-    best = parse_accept_header(accept, MIMEAccept).best_match(list(offered))
-    return offered[best] if best else None
+    return negotiate(request.headers.get("Accept"), RESOURCE_FORMATS, {t: "html" for t in HTML_TYPES})
 
 
 def not_found(path: str) -> Response:
