@@ -13,11 +13,9 @@ from functools import lru_cache
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 from rdflib import Graph
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
 from icskg import __version__
-from icskg.formats import RDF_FORMATS, Format
+from icskg.formats import RDF_FORMATS, Format, negotiate
 from icskg.namespaces import GRAPH, PREFIXES
 from icskg.ontology_doc import OntologyDoc, anchor, document
 from icskg.store import Store
@@ -74,15 +72,10 @@ def _with_alternates(response: Response) -> Response:
 @bp.route("/def/")
 def ontology() -> Response:
     """The documentation for browsers; the ontology for RDF clients, chosen by ``Accept``."""
-    accept = request.headers.get("Accept", "").strip()
-    offered: dict[str, Format | str] = {t: "html" for t in HTML_TYPES}
-    for fmt in DOWNLOADS:
-        offered.setdefault(fmt.media_type, fmt)
-    chosen = parse_accept_header(accept, MIMEAccept).best_match(list(offered)) if accept else "text/html"
-    if chosen is None:
+    choice = negotiate(request.headers.get("Accept"), DOWNLOADS, {t: "html" for t in HTML_TYPES})
+    if choice is None:
         offered_types = ", ".join((*HTML_TYPES[:1], *(f.media_type for f in DOWNLOADS)))
         return error_response(406, f"None of the accepted types is offered here; offered: {offered_types}.")
-    choice = offered[chosen]
     response = _page() if choice == "html" else _ontology(choice)  # type: ignore[arg-type]
     response.vary.add("Accept")
     return _with_alternates(response)
