@@ -76,12 +76,15 @@ def _read_request() -> tuple[MultiDict, list[Input]]:
         _, form, files = parse_form_data(environ, max_form_memory_size=limit, max_content_length=limit)
         fields = MultiDict(list(request.args.items(multi=True)) + list(form.items(multi=True)))
         inputs = []
-        upload = files.get("file")
-        if upload is not None and upload.filename:
-            data = upload.read()
-            declared = None if upload.mimetype == "application/octet-stream" else upload.mimetype
-            wants = format_for(upload.filename, declared)
-            inputs.append(Input(data, upload.filename, _chosen_format(fields, wants)))
+        try:
+            upload = files.get("file")
+            if upload is not None and upload.filename:
+                declared = None if upload.mimetype == "application/octet-stream" else upload.mimetype
+                wants = format_for(upload.filename, declared)
+                inputs.append(Input(upload.read(), upload.filename, _chosen_format(fields, wants)))
+        finally:
+            for part in files.values():
+                part.close()
         pasted = fields.get("data", "")
         if pasted.strip():
             inputs.append(Input(pasted.encode("utf-8"), "the pasted data", _chosen_format(fields, None)))
