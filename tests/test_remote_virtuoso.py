@@ -364,9 +364,11 @@ def test_a_server_gone_mid_query_is_a_503_and_service_recovers(virtuoso, remote_
 
 # --- replacing the dataset -------------------------------------------------------------------
 def test_push_replaces_graphs_and_a_failed_push_changes_nothing(virtuoso, pushed, store):
-    """Over SPARQL Update (no Graph Store Protocol): a smaller dataset replaces the whole one,
-    a load that fails half-way leaves it serving, and ``icskg push`` puts the real one back."""
-    writer = RemoteStore(virtuoso.sparql_auth, user="dba", password=virtuoso.password)
+    """Over SPARQL Update (no Graph Store Protocol; updates to an endpoint of their own): a
+    smaller dataset replaces the whole one, a load that fails half-way leaves it serving, and
+    ``icskg push`` puts the real one back."""
+    writer = RemoteStore(virtuoso.sparql, update_endpoint=virtuoso.sparql_auth, user="dba",
+                         password=virtuoso.password)
     small = [
         GraphSource("https://example.org/graph/a", b"<urn:a> <urn:p> \"1\" .\n<urn:a> <urn:q> _:b .\n"
                                                    b"_:b <urn:p> \"2\"@en .\n"),

@@ -207,17 +207,21 @@ DIALECT_HELP = ("The server's kind: virtuoso, fuseki, graphdb, qlever or generic
 
 
 @main.command()
-@click.option("--endpoint", help=ENDPOINT_HELP + "; it must accept SPARQL Update.")
+@click.option("--endpoint", help=ENDPOINT_HELP + "; it must accept SPARQL Update unless "
+                                 "--update-endpoint is given.")
 @click.option("--graph-store", help="The server's Graph Store Protocol URL [env ICSKG_GRAPH_STORE]; "
                                     "without it, the data goes in by SPARQL Update.")
+@click.option("--update-endpoint", help="Where SPARQL Update goes if not to --endpoint "
+                                        "[env ICSKG_UPDATE_ENDPOINT].")
 @click.option("--dialect", help=DIALECT_HELP)
 @click.pass_context
 def push(ctx: click.Context, endpoint: str | None, graph_store: str | None,
-         dialect: str | None) -> None:
+         update_endpoint: str | None, dialect: str | None) -> None:
     """Build the dataset and load it into a SPARQL server, replacing each named graph atomically
     and checking the triple counts. Credentials come from the environment only:
     ICSKG_AUTH_USER and ICSKG_AUTH_PASSWORD, or ICSKG_AUTH_TOKEN."""
-    settings = _settings(ctx, endpoint=endpoint, graph_store=graph_store, dialect=dialect)
+    settings = _settings(ctx, endpoint=endpoint, graph_store=graph_store,
+                         update_endpoint=update_endpoint, dialect=dialect)
     if not settings.endpoint:
         raise Failure("No SPARQL server named: give --endpoint URL or set ICSKG_ENDPOINT.")
     store = RemoteStore.from_settings(settings)

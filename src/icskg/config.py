@@ -47,6 +47,8 @@ class Settings:
     """A SPARQL server's query URL to use instead of the embedded store (docs/scaling.md)."""
     graph_store: str = ""
     """That server's Graph Store Protocol URL, used by ``icskg push``; SPARQL Update if empty."""
+    update_endpoint: str = ""
+    """Where ``icskg push`` sends SPARQL Update, if not to ``endpoint`` (GraphDB, RDF4J)."""
     dialect: str = "auto"
     """The server's kind (virtuoso, fuseki, graphdb, qlever, generic); ``auto`` reads its header."""
     auth_user: str = ""

@@ -126,10 +126,12 @@ class RemoteStore(Store):
         password: str | None = None,
         token: str | None = None,
         timeout: float = 60.0,
+        update_endpoint: str | None = None,
     ) -> None:
         if not re.match(r"^https?://", endpoint):
             raise ValueError(f"The SPARQL endpoint {endpoint!r} must be an http:// or https:// URL.")
         self.endpoint = endpoint
+        self.update_endpoint = update_endpoint or endpoint
         self.graph_store = graph_store or None
         self.timeout = timeout
         self._dialect = dialect if isinstance(dialect, Dialect) else None
@@ -149,7 +151,8 @@ class RemoteStore(Store):
     def from_settings(cls, settings: Settings) -> RemoteStore:
         return cls(settings.endpoint, settings.graph_store or None, settings.dialect,
                    settings.auth_user or None, settings.auth_password or None,
-                   settings.auth_token or None, settings.query_timeout)
+                   settings.auth_token or None, settings.query_timeout,
+                   settings.update_endpoint or None)
 
     # HTTP ------------------------------------------------------------------------------------
     @property
@@ -361,9 +364,9 @@ class RemoteStore(Store):
 
     # writing ---------------------------------------------------------------------------------
     def _update(self, text: str) -> None:
-        response = self._send(self._writes, "POST", self.endpoint, data={"update": text})
+        response = self._send(self._writes, "POST", self.update_endpoint, data={"update": text})
         if response.status_code not in (200, 204):
-            raise StoreError(f"The SPARQL server at {self.endpoint} refused an update "
+            raise StoreError(f"The SPARQL server at {self.update_endpoint} refused an update "
                              f"(HTTP {response.status_code}): {_first_line(response.text)}")
 
     def _load(self, graph: str, ntriples: bytes) -> None:
