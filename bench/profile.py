@@ -34,9 +34,10 @@ def _role(pid: int, cmdline: str, master: int) -> str:
     return "web worker"
 
 
-def summarise(raw: str, master: int, top: int = 14) -> dict:
+def summarise(raw: str, master: int | None, top: int = 14) -> dict:
     """Shares of the active samples by process role, and the web workers' costliest functions
-    (inclusive: a function counts once per sample it is anywhere on the stack)."""
+    (inclusive: a function counts once per sample it is anywhere on the stack). With no
+    ``master``, the samples are of one program and all of them are summed."""
     roles: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     leaf: Counter[str] = Counter()
@@ -48,12 +49,15 @@ def summarise(raw: str, master: int, top: int = 14) -> dict:
         count = int(count_text)
         frames = stack.split(";")
         found = PROCESS.match(frames[0])
-        role = _role(int(found.group(1)), found.group(2), master) if found else "unknown"
+        if master is None:
+            role = "web worker"  # one program: sum every sample
+        else:
+            role = _role(int(found.group(1)), found.group(2), master) if found else "unknown"
         roles[role] += count
         if role != "web worker":
             continue
         worker_samples += count
-        calls = [f for f in frames[1:] if not f.startswith("thread ")]
+        calls = [f for f in frames[1 if found else 0:] if not f.startswith("thread ")]
         for frame in set(calls):
             inclusive[frame] += count
         if calls:
@@ -98,3 +102,18 @@ def record(server: Server, queries: list[Query], logs: Path) -> dict:
         out[q.name] = summarise(target.read_text(encoding="utf-8", errors="replace"), server.process.pid)
         out[q.name]["raw_file"] = target.name
     return out
+
+
+def record_command(command: list[str], target: Path) -> dict:
+    """Run ``command`` under py-spy and summarise where its time went."""
+    py_spy = _py_spy()
+    if py_spy is None:
+        return {"error": "py-spy is not installed (pip install -e '.[bench]')"}
+    done = subprocess.run([py_spy, "record", "--format", "raw", "--output", str(target), "--rate", "100",
+                           "--function", "--", *command],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    if not target.exists():
+        return {"error": f"py-spy failed: {done.stderr.decode(errors='replace').strip()[:300]}"}
+    summary = summarise(target.read_text(encoding="utf-8", errors="replace"), None, top=12)
+    summary["raw_file"] = target.name
+    return summary

@@ -395,7 +395,16 @@ def _validation(results: dict) -> list[str]:
     lines = ["| what | CLI | HTTP |", "|---|---:|---:|"]
     for row in validation.get("rows", []):
         lines.append(f"| {row['what']} | {_n(row.get('cli'), ' s')} | {_n(row.get('http'), ' s')} |")
-    return [*lines, "", *validation.get("notes", [])]
+    lines += ["", *validation.get("notes", []), "", "```sh", *(row["command"] for row in validation["rows"]),
+              "```"]
+    found = validation.get("profile")
+    if found and "error" not in found:
+        lines += ["", f"Where the whole-graph validation spends its time ({found['samples']:,} samples, "
+                  f"`{found['raw_file']}`):", "", "| function (inclusive) | share |", "|---|---:|"]
+        lines += [f"| `{f}` | {share:.0%} |" for f, share in found["worker_inclusive"]]
+    elif found:
+        lines += ["", f"Profile: {found['error']}"]
+    return lines
 
 
 def _findings(results: dict) -> list[str]:

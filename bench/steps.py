@@ -13,14 +13,19 @@ from bench.servers import VENV_BIN, Icskg
 ICSKG = str(VENV_BIN / "icskg")
 
 
-def run_timed(command: list[str], log: Path) -> float:
-    """Run ``command`` to completion (output to ``log``) and return its wall time."""
+def run_timed(command: list[str], log: Path, ok: tuple[int, ...] = (0,)) -> float:
+    """Run ``command`` to completion (output to ``log``) and return its wall time.
+
+    :raises subprocess.CalledProcessError: if it exits with a status not in ``ok``.
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with log.open("ab") as out:
         out.write(f"$ {' '.join(command)}\n".encode())
         out.flush()
-        subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=True)
+        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if done.returncode not in ok:
+        raise subprocess.CalledProcessError(done.returncode, command)
     return time.perf_counter() - started
 
 
