@@ -53,7 +53,7 @@ def finding_dict(finding: Finding) -> dict:
         "focus_label": finding.focus_label, "message": finding.message, "shape": finding.shape,
         "regime": finding.regime, "family": finding.family_label, "citation": finding.citation_text,
         "sources": [{"iri": c.iri, "label": c.label, "url": c.url} for c in finding.citations],
-        "path": finding.path, "value": finding.value,
+        "path": finding.path, "value": finding.value, "evidence": finding.evidence,
     }
 
 

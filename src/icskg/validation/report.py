@@ -17,13 +17,13 @@ from datetime import date
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SH, SKOS
 
-from icskg.namespaces import bind_prefixes
+from icskg.namespaces import ICS, bind_prefixes
 
 SEVERITIES = ("Violation", "Warning", "Info")
 SEVERITY_OF = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 LABELS = (RDFS.label, FOAF.name, SKOS.prefLabel, DCTERMS.title)
 SHAPE_FACTS = (DCTERMS.identifier, DCTERMS.source, DCTERMS.bibliographicCitation, RDFS.label,
-               DCTERMS.subject, RDFS.isDefinedBy)
+               DCTERMS.subject, RDFS.isDefinedBy, ICS.regime, ICS.evidenceStatus)
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class Finding:
     path: str | None = None
     value: str | None = None
     component: str | None = None
+    evidence: str = ""
+    """How well the rule itself is backed: verified (primary text), corroborated or inferred."""
 
 
 @dataclass
@@ -159,6 +161,7 @@ def findings_from(results: Graph, shapes: Graph, data: Graph, regime: str) -> li
             path=None if path is None or isinstance(path, BNode) else str(path),
             value=None if value is None else str(value),
             component=None if component is None else str(component).rsplit("#", 1)[-1],
+            evidence=str(shapes.value(shape, ICS.evidenceStatus) or "").rsplit("/", 1)[-1],  # type: ignore[arg-type]
         ))
     return found
 
