@@ -16,7 +16,9 @@ from bench.timing import Window, measure
 
 SECONDS = 6
 RATE = 250
-PROCESS = re.compile(r'^process (\d+):"(.*)"$')
+# With --subprocesses, py-spy starts each stack with the chain of processes down to the sampled
+# one, each as process PID:"command line" (a command line may itself contain ';').
+PROCESS = re.compile(r'process (\d+):"((?:[^"\\]|\\.)*)";')
 
 
 def _py_spy() -> str | None:
@@ -27,7 +29,7 @@ def _py_spy() -> str | None:
 def _role(pid: int, cmdline: str, master: int) -> str:
     if pid == master:
         return "gunicorn master"
-    if "spawn_main" in cmdline:
+    if "forkserver" in cmdline or "spawn_main" in cmdline:  # query processes and their fork server
         return "query process"
     if "multiprocessing" in cmdline:
         return "other"
@@ -47,17 +49,20 @@ def summarise(raw: str, master: int | None, top: int = 14) -> dict:
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
+        chain = []
+        while found := PROCESS.match(stack):
+            chain.append(found)
+            stack = stack[found.end():]
         frames = stack.split(";")
-        found = PROCESS.match(frames[0])
         if master is None:
             role = "web worker"  # one program: sum every sample
         else:
-            role = _role(int(found.group(1)), found.group(2), master) if found else "unknown"
+            role = _role(int(chain[-1].group(1)), chain[-1].group(2), master) if chain else "unknown"
         roles[role] += count
         if role != "web worker":
             continue
         worker_samples += count
-        calls = [f for f in frames[1 if found else 0:] if not f.startswith("thread ")]
+        calls = [f for f in frames if not f.startswith("thread ")]
         for frame in set(calls):
             inclusive[frame] += count
         if calls:
@@ -85,7 +90,7 @@ def record(server: Server, queries: list[Query], logs: Path) -> dict:
         path, headers = query_path(q.text), {"Accept": ACCEPT[q.kind]}
         spy = subprocess.Popen(
             [py_spy, "record", "--pid", str(server.process.pid), "--subprocesses", "--format", "raw",
-             "--output", str(target), "--duration", str(SECONDS), "--rate", str(RATE), "--nonblocking",
+             "--output", str(target), "--duration", str(SECONDS), "--rate", str(RATE), "--gil",
              "--function"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
         )

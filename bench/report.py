@@ -365,6 +365,31 @@ def _etags(results: dict) -> list[str]:
     return lines
 
 
+def _breakdown(results: dict) -> list[str]:
+    s = min(results["scales"], key=int)
+    scale = results["scales"][s]
+    found = scale.get("breakdown")
+    if not found:
+        return []
+    lines = [f"The stages of a cheap request at x{s}, each timed alone in one process pinned like the server "
+             "(medians, ms): the engine in-process; the same query through a pool of one query process; "
+             "that answer re-serialised as SPARQL JSON; the whole Flask app in-process (Werkzeug's test "
+             "client, which adds some overhead of its own, no sockets); and the measured HTTP p50 at one "
+             "client. The last column is what gunicorn, the socket, the access log and the client add.", "",
+             f"| query | engine | via query process | to JSON | Flask app | HTTP p50 | HTTP {MINUS} Flask |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for q, stages in found.items():
+        if q == "healthz":
+            continue
+        http = _p(scale, "icskg", q, "p50_ms")
+        web = _n(http - stages["flask"]) if http else NONE
+        lines.append(f"| `{q}` | {_n(stages['engine'])} | {_n(stages['query_process'])} "
+                     f"| {_n(stages['to_json'])} | {_n(stages['flask'])} | {_n(http)} | {web} |")
+    lines += ["", "`/healthz` through the Flask test client, the floor of any request: "
+              f"{_n(found['healthz'])} ms.", ""]
+    return lines
+
+
 def _profile(results: dict) -> list[str]:
     first = results["scales"][min(results["scales"], key=int)]
     found = first.get("profile")
@@ -485,6 +510,7 @@ def markdown(results: dict, plot: str) -> str:
         "the worker parses that and serialises the format asked for. Samples of the server while one "
         "client repeats a cheap and an expensive query:",
         "",
+        *_breakdown(results),
         *_profile(results),
         "## Findings",
         "",

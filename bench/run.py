@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench import answers, environment, steps, validation
+from bench import answers, breakdown, environment, steps, validation
 from bench.inproc import InProcess
 from bench.queries import query_mix
 from bench.servers import ACCEPT, Client, Icskg, RdflibEndpoint, Server, query_path
@@ -52,6 +52,7 @@ class Plan:
     cold_starts: int
     profile: bool
     warmup: float = 1.5
+    breakdown_calls: int = 300
     pin: bool = True
     queries: tuple[str, ...] = field(default=())
     """Only these queries (all when empty)."""
@@ -60,7 +61,7 @@ class Plan:
 FULL = Plan("full", (1, 10, 100), 10, Window(0.5, 3, 30.0), slow=2.0, call_limit=120.0,
             skip_over=30.0, cold_starts=3, profile=True)
 QUICK = Plan("quick", (1, 2), 1, Window(0.05, 1, 2.0), slow=0.5, call_limit=1.0, skip_over=4.0,
-             cold_starts=1, profile=False, warmup=0.3)
+             cold_starts=1, profile=False, warmup=0.3, breakdown_calls=30)
 
 
 class Bench:
@@ -144,6 +145,10 @@ class Bench:
             server = system.server  # restarted if a call passed the limit
             entry["etag"] = self._etag(server)
             entry["memory"]["icskg"] = server.memory()
+            if scale == self.plan.scales[0]:
+                self.say("the stages of a cheap request")
+                entry["breakdown"] = breakdown.measure(data_dir, [q for q in self.queries if q.cheap],
+                                                       self.server_cpu, self.plan.breakdown_calls)
             if self.plan.profile and scale == self.plan.scales[0]:
                 from bench import profile
 
