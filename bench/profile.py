@@ -14,6 +14,12 @@ from bench.queries import Query
 from bench.servers import ACCEPT, VENV_BIN, Client, Server, query_path
 from bench.timing import Window, measure
 
+# Frames every busy thread of a worker or command sits under (start-up, thread pools, the CLI):
+# true of most samples and telling nothing.
+BOILERPLATE = re.compile(
+    r"\((threading\.py|concurrent/futures/|click/|gunicorn/(arbiter|app/base|workers/base)\.py"
+    r"|icskg/cli\.py|icskg/web/server\.py|icskg/validation/command\.py|icskg:1\))|^<module>"
+)
 SECONDS = 6
 RATE = 250
 # With --subprocesses, py-spy starts each stack with the chain of processes down to the sampled
@@ -69,7 +75,7 @@ def summarise(raw: str, master: int | None, top: int = 14) -> dict:
             leaf[calls[-1]] += count
     total = sum(roles.values()) or 1
     per_worker = worker_samples or 1
-    common = {f for f, n in inclusive.items() if n > 0.97 * per_worker}  # thread/bootstrap frames
+    common = {f for f in inclusive if BOILERPLATE.search(f)}
     return {
         "samples": total,
         "roles": {role: round(n / total, 3) for role, n in roles.most_common()},
