@@ -97,8 +97,12 @@ def test_a_damaged_store_is_detected_with_an_instruction(built, settings):
     client = create_app(load_settings({"data_dir": built}, environ={})).test_client()
     response = client.get("/sparql", query_string={"query": COUNT})
     assert response.status_code == 503
-    assert "icskg build" in response.get_data(as_text=True)
-    assert client.get("/healthz").status_code == 503
+    body = response.get_data(as_text=True)
+    assert "cannot answer right now" in body
+    assert str(built) not in body, "no server paths in public answers"
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert str(built) not in health.get_data(as_text=True)
 
 
 @pytest.mark.server

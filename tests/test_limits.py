@@ -93,3 +93,16 @@ def test_long_queries_do_not_stop_health_checks_and_cheap_queries(live_server):
     assert time.monotonic() - started < 1.0
     for runner in runners:
         runner.join()
+
+
+def test_a_query_that_exhausts_memory_is_stopped_and_the_service_lives(data_dir, store):
+    """A string doubled 32 times would need 40 GiB: the query process hits its memory limit."""
+    app = create_app(load_settings({"data_dir": data_dir, "query_memory_mb": 512}, environ={}),
+                     EmbeddedStore(data_dir, query_processes=1, query_memory_mb=512))
+    client = app.test_client()
+    binds = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(32))
+    query = f'SELECT (STRLEN(?a32) AS ?n) WHERE {{ BIND("0123456789" AS ?a0) {binds} }}'
+    response = client.get("/sparql", query_string={"query": query, "timeout": "20"})
+    assert response.status_code in (400, 503), response.get_data(as_text=True)
+    assert "memory" in response.get_data(as_text=True)
+    assert client.get("/sparql", query_string={"query": CHEAP}).get_json()["boolean"] is True

@@ -110,7 +110,9 @@ def _evaluate(store: ox.Store, request: tuple) -> tuple:
 def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
     """The child's loop: open the store read-only (reopening after a rebuild) and answer."""
     if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        # RLIMIT_DATA bounds what a query can allocate; unlike RLIMIT_AS it leaves out the
+        # store's memory-mapped files and thread stacks, which are not the query's doing.
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
     store, opened = None, None
     while True:
         try:

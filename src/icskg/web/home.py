@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
 
@@ -14,13 +15,14 @@ from icskg.store import Store, StoreError
 from icskg.web import current_store
 
 bp = Blueprint("home", __name__)
+log = logging.getLogger(__name__)
 
 CLASS_COUNTS = """
 SELECT ?class ?label (COUNT(DISTINCT ?thing) AS ?count) WHERE {
   ?thing a ?class .
   ?class rdfs:label ?label .
   FILTER(STRSTARTS(STR(?class), STR(ics:)))
-} GROUP BY ?class ?label ORDER BY DESC(?count)
+} GROUP BY ?class ?label ORDER BY DESC(?count) ?class
 """
 GRAPHS = """
 SELECT ?graph ?label (GROUP_CONCAT(DISTINCT ?v; separator="\\n") AS ?vintage)
@@ -73,4 +75,5 @@ def healthz() -> tuple[dict, int]:
         info = current_store().info()
         return {"status": "ok", "version": info["version"], "worker": os.getpid()}, 200
     except StoreError as exc:
-        return {"status": "unavailable", "reason": str(exc)}, 503
+        log.warning("health check: %s", exc)  # the detail (paths, addresses) stays in the log
+        return {"status": "unavailable", "worker": os.getpid()}, 503

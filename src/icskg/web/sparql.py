@@ -21,7 +21,14 @@ from icskg.guard import (
     refuse_outbound,
     refuse_too_complex,
 )
-from icskg.store import Busy, Limits, QueryEvaluationError, QuerySyntaxError, StoreError
+from icskg.store import (
+    Busy,
+    Limits,
+    QueryEngineFailure,
+    QueryEvaluationError,
+    QuerySyntaxError,
+    QueryTimeout,
+)
 from icskg.web import BodyTooLarge, current_store, dataset, error_response, read_body
 
 bp = Blueprint("sparql", __name__)
@@ -158,8 +165,10 @@ def _answer(sparql: str, params: MultiDict) -> Response:
         raise Refusal(400, str(exc)) from None
     except Busy as exc:
         raise Refusal(503, str(exc), retry_after=5) from None
-    except StoreError as exc:  # a timeout, no store, or the engine failed on the query
+    except (QueryTimeout, QueryEngineFailure) as exc:  # about the query: say what happened
         raise Refusal(503, str(exc)) from None
+    # Any other StoreError (no store, a damaged one, a remote server down) goes to the app's
+    # handler, which logs the detail and answers without paths or server addresses.
     fmt = _choose_format(result.kind, params)
     response = Response(result.serialize(fmt), mimetype=fmt.media_type)
     if fmt.media_type.startswith("text/"):
