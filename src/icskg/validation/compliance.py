@@ -43,6 +43,11 @@ SELECT DISTINCT ?node ?icb WHERE {
           ?laArea ics:withinArea|ics:partlyWithinArea ?area }
 }
 """
+NAMES = """
+SELECT ?icb (SAMPLE(COALESCE(?short, ?label)) AS ?name) WHERE {
+  ?icb a ics:IntegratedCareBoard ; rdfs:label ?label . OPTIONAL { ?icb skos:altLabel ?short }
+} GROUP BY ?icb
+"""
 # Whether the graph holds anything a family can check, for each ICB.
 EVIDENCE = {
     "family-system": "?icb ics:coversArea ?x",
@@ -101,8 +106,7 @@ def matrix(graph: Graph, as_of: date) -> Matrix:
         about.setdefault(str(node), set()).add(str(icb))
     evidence = {family: {str(row[0]) for row in _select(graph, f"SELECT DISTINCT ?icb WHERE {{ {pattern} }}")}
                 for family, pattern in EVIDENCE.items()}
-    names = {str(icb): str(name) for icb, name in _select(
-        graph, "SELECT ?icb ?name WHERE { ?icb a ics:IntegratedCareBoard ; rdfs:label ?name }")}
+    names = {str(icb): str(name) for icb, name in _select(graph, NAMES)}
     grid: dict[str, dict[str, list[Finding]]] = {icb: {} for icb in names}
     for finding in report.findings:
         family = finding.family.rsplit("/", 1)[-1]

@@ -7,6 +7,7 @@ shared by every worker. ``?as_of=YYYY-MM-DD`` picks another day.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from icskg import __version__
+from icskg import __version__, resources
 from icskg.config import Settings
 from icskg.validate import parse_day
 from icskg.validation.regimes import regimes
@@ -49,10 +50,18 @@ def _compute(settings: Settings, day: date, target: str) -> None:
     os.replace(temporary, target)
 
 
+def _fingerprint(version: str) -> str:
+    """The dataset version, the shapes and icskg's own version: what the matrix depends on."""
+    digest = hashlib.sha256(f"{version} {__version__}".encode())
+    for path in sorted(resources.SHAPES_DIR.glob("*.ttl")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _matrix(settings: Settings, version: str, day: date) -> dict:
     folder = settings.data_dir / "compliance"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{version[:16]}-{day.isoformat()}.json"
+    target = folder / f"{_fingerprint(version)}-{day.isoformat()}.json"
     if not target.is_file():
         context = multiprocessing.get_context("forkserver")
         child = context.Process(target=_compute, args=(settings, day, str(target)), daemon=True)
