@@ -61,8 +61,12 @@ def _fingerprint(version: str) -> str:
 def _matrix(settings: Settings, version: str, day: date) -> dict:
     folder = settings.data_dir / "compliance"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{_fingerprint(version)}-{day.isoformat()}.json"
+    fingerprint = _fingerprint(version)
+    target = folder / f"{fingerprint}-{day.isoformat()}.json"
     if not target.is_file():
+        for stale in folder.glob("*.json"):  # matrices of older datasets or shapes
+            if not stale.name.startswith(fingerprint):
+                stale.unlink(missing_ok=True)
         context = multiprocessing.get_context("forkserver")
         child = context.Process(target=_compute, args=(settings, day, str(target)), daemon=True)
         child.start()
