@@ -9,6 +9,7 @@ process tree and nothing else.
 from __future__ import annotations
 
 import http.client
+import itertools
 import os
 import signal
 import socket
@@ -139,10 +140,14 @@ class Client:
         self.port, self.path, self.headers, self.timeout = port, path, headers, timeout
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
+    def next_path(self) -> str:
+        return self.path
+
     def __call__(self) -> bytes:
+        path = self.next_path()
         for attempt in (1, 2):
             try:
-                self.conn.request("GET", self.path, headers=self.headers)
+                self.conn.request("GET", path, headers=self.headers)
                 response = self.conn.getresponse()
                 body = response.read()
             except (http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine):
@@ -155,3 +160,17 @@ class Client:
                 raise ServerFailed(f"HTTP {response.status}: {body[:200]!r}")
             return body
         raise AssertionError("unreachable")
+
+
+class FreshClient(Client):
+    """A client whose every request is a different query text (a numbered comment appended), as
+    when many people ask many questions: a server's cache keyed by the text never hits."""
+
+    serial = itertools.count()
+
+    def __init__(self, port: int, sparql: str, endpoint: str, headers: dict) -> None:
+        super().__init__(port, "", headers)
+        self.sparql, self.endpoint = sparql, endpoint
+
+    def next_path(self) -> str:
+        return query_path(f"{self.sparql}\n# request {next(self.serial)}", self.endpoint)

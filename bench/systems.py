@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from bench.inproc import CallTimeout, InProcess
 from bench.queries import Query
-from bench.servers import ACCEPT, Client, Server, query_path
+from bench.servers import ACCEPT, Client, FreshClient, Server, query_path
 from bench.timing import Window, measure
 
 __all__ = ["CallTimeout", "HttpSystem", "InProcessSystem", "System"]
@@ -51,6 +51,12 @@ class HttpSystem(System):
     def timed(self, q: Query, concurrency: int, window: Window) -> dict:
         path, headers = self._path(q)
         return measure(lambda: Client(self.server.port, path, headers), concurrency, window).as_dict()
+
+    def timed_fresh(self, q: Query, window: Window) -> dict:
+        """One client, every request a different text (see :class:`FreshClient`)."""
+        headers = {"Accept": ACCEPT[q.kind]}
+        return measure(lambda: FreshClient(self.server.port, q.text, self.server.endpoint, headers), 1,
+                       window).as_dict()
 
     def close(self) -> None:
         self.server.stop()
