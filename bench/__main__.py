@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     plan = with_options(
         QUICK if args.quick else FULL,
-        scales=tuple(int(s) for s in args.scales.split(",")) if args.scales else None,
+        scales=tuple(sorted({int(s) for s in args.scales.split(",")})) if args.scales else None,
         rdflib_max_scale=args.rdflib_max_scale,
         queries=tuple(args.queries.split(",")) if args.queries else None,
         pin=False if args.no_pin else None,

@@ -78,7 +78,7 @@ def _cell(scale: dict, system: str, query: str) -> str:
     if "skipped" in entry:
         return "skipped¹"
     if "error" in entry:
-        return "error²"
+        return "stopped at the time limit²" if "time limit" in entry["error"] else "error²"
     rates = [_rate(scale, system, query, c) for c in (1, 4)]
     return " / ".join(_n(r) for r in rates)
 
@@ -282,25 +282,33 @@ def _mix(results: dict) -> list[str]:
     return lines
 
 
+def _ordered(results: dict) -> list[str]:
+    """The mix's own queries first, then the competency questions."""
+    own = [q for q in results["queries"] if not q.startswith("cq:")]
+    return own + sorted(q for q in results["queries"] if q.startswith("cq:"))
+
+
 def _scale(results: dict, s: str) -> list[str]:
     scale = results["scales"][s]
-    queries = list(results["queries"])
+    queries = _ordered(results)
     present = [x for x in SYSTEMS if x in scale["systems"]]
+    peer = "rdflib-endpoint" in scale["systems"]
+    heads = ["icskg ÷ rdflib-endpoint", "icskg ÷ raw", "icskg ÷ rdflib-endpoint, distinct texts"] if peer \
+        else ["icskg ÷ raw"]
     lines = [f"### x{s}", "", "Throughput in requests per second at 1 / 4 clients, and icskg's as a multiple "
              "of the others':", "",
-             "| query | rows | " + " | ".join(LABELS[x] for x in present)
-             + " | icskg ÷ rdflib-endpoint | icskg ÷ raw | icskg ÷ rdflib-endpoint, distinct texts |",
-             "|---|---:|" + "---:|" * (len(present) + 3)]
+             "| query | rows | " + " | ".join([*(LABELS[x] for x in present), *heads]) + " |",
+             "|---|---:|" + "---:|" * (len(present) + len(heads))]
     for q in queries:
         raw = scale["systems"].get("raw", {}).get(q, {})
         cells = [_cell(scale, x, q) for x in present]
-        versus = []
-        for other in ("rdflib-endpoint", "raw"):
+        for other in ("rdflib-endpoint", "raw") if peer else ("raw",):
             pair = [ratios(scale, other, c, [q]).get(q) for c in (1, 4)]
-            versus.append(" / ".join(_n(v) + TIMES if v else NONE for v in pair))
-        fresh = ratios(scale, "rdflib-endpoint", "fresh", [q]).get(q)
-        versus.append(_n(fresh) + TIMES if fresh else NONE)
-        lines.append(f"| `{q}` | {raw.get('rows', NONE)} | " + " | ".join([*cells, *versus]) + " |")
+            cells.append(" / ".join(_n(v) + TIMES if v else NONE for v in pair))
+        if peer:
+            fresh = ratios(scale, "rdflib-endpoint", "fresh", [q]).get(q)
+            cells.append(_n(fresh) + TIMES if fresh else NONE)
+        lines.append(f"| `{q}` | {raw.get('rows', NONE)} | " + " | ".join(cells) + " |")
     means = []
     for other in ("rdflib-endpoint", "raw"):
         if other in scale["systems"]:

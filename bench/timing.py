@@ -21,6 +21,8 @@ class Window:
     min_calls: int
     cap: float
     """Clients start no new call after this many seconds, even short of ``min_calls``."""
+    warm: bool = False
+    """Each client makes one untimed call first (a new connection's first request is slower)."""
 
 
 @dataclass
@@ -58,6 +60,11 @@ def measure(make_call: Callable[[], Callable[[], object]], concurrency: int, win
 
     def client(i: int) -> None:
         call = make_call()
+        if window.warm:
+            try:
+                call()
+            except Exception:  # the timed loop reports it
+                pass
         start_gate.wait()
         began = time.perf_counter()
         mine = latencies[i]
