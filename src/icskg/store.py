@@ -227,6 +227,7 @@ class EmbeddedStore(Store):
         self.builds = self.data_dir / "builds"
         self._reader: ox.Store | None = None
         self._reader_path: Path | None = None
+        self._linked: str | None = None  # the link's text when the reader was opened
         self._info: tuple[Path, dict] | None = None
 
     # reading ---------------------------------------------------------------------------------
@@ -234,10 +235,17 @@ class EmbeddedStore(Store):
         return (self.link.resolve() / COMPLETE_MARKER).is_file()
 
     def _open(self) -> ox.Store:
-        """Open the current build read-only, reopening if a new build has been swapped in."""
-        target = self.link.resolve()
-        if self._reader is not None and target == self._reader_path:
+        """Open the current build read-only, reopening if a new build has been swapped in.
+
+        Called on every request, so the common case is one ``readlink`` and a string compare.
+        """
+        try:
+            linked = os.readlink(self.link)
+        except OSError:
+            linked = None
+        if self._reader is not None and linked is not None and linked == self._linked:
             return self._reader
+        target = self.link.resolve()
         if not self.link.exists():
             raise StoreError(f"No store at {self.link}. Run `icskg build` first.")
         if not (target / COMPLETE_MARKER).is_file():
@@ -250,7 +258,7 @@ class EmbeddedStore(Store):
             raise StoreError(
                 f"The store at {target} cannot be opened ({exc}). Run `icskg build` to rebuild it."
             ) from exc
-        self._reader_path = target
+        self._reader_path, self._linked = target, linked
         return self._reader
 
     def query(

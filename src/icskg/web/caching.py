@@ -8,8 +8,9 @@ can be checked *before* any work: a matching ``If-None-Match`` gets 304 without 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.http import http_date
 
 from icskg.store import StoreError
@@ -19,7 +20,13 @@ UNCACHED_PATHS = ("/healthz",)
 
 
 def _etag() -> str | None:
-    """The ETag this request's answer will carry, or None if it is not cacheable."""
+    """The ETag this request's answer will carry, or None if it is not cacheable (once a request)."""
+    if "icskg_etag" not in g:
+        g.icskg_etag = _compute_etag()
+    return g.icskg_etag
+
+
+def _compute_etag() -> str | None:
     if request.method not in CACHEABLE_METHODS or request.path in UNCACHED_PATHS:
         return None
     try:
@@ -28,6 +35,11 @@ def _etag() -> str | None:
         return None
     identity = "\n".join((version, request.full_path, request.headers.get("Accept", "")))
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=4)
+def _http_date(timestamp: float) -> str:
+    return http_date(timestamp)
 
 
 def init_app(app: Flask) -> None:
@@ -50,7 +62,7 @@ def init_app(app: Flask) -> None:
             response.set_etag(etag)
             built_at = current_app.extensions["icskg.store"].info().get("built_at")
             if built_at:
-                response.headers["Last-Modified"] = http_date(built_at)
+                response.headers["Last-Modified"] = _http_date(built_at)
             response.headers.setdefault("Cache-Control", f"public, max-age={settings.cache_seconds}")
             response.vary.add("Accept")
         if settings.cors_origins:
