@@ -94,9 +94,12 @@ def record(server: Server, queries: list[Query], logs: Path) -> dict:
     for q in queries:
         target = logs / f"profile-{q.name}.txt"
         path, headers = query_path(q.text), {"Accept": ACCEPT[q.kind]}
+        # A cheap query's cost is Python's, so only threads holding the GIL are sampled; an
+        # expensive one's is mostly the engine's, which may run without it.
+        gil = ["--gil"] if q.cheap else []
         spy = subprocess.Popen(
             [py_spy, "record", "--pid", str(server.process.pid), "--subprocesses", "--format", "raw",
-             "--output", str(target), "--duration", str(SECONDS), "--rate", str(RATE), "--gil",
+             "--output", str(target), "--duration", str(SECONDS), "--rate", str(RATE), *gil,
              "--function"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
         )
@@ -111,7 +114,7 @@ def record(server: Server, queries: list[Query], logs: Path) -> dict:
             out[q.name] = {"error": f"py-spy failed: {error.decode(errors='replace').strip()[:300]}"}
             continue
         out[q.name] = summarise(target.read_text(encoding="utf-8", errors="replace"), server.process.pid)
-        out[q.name]["raw_file"] = target.name
+        out[q.name] |= {"raw_file": target.name, "gil_only": bool(gil)}
     return out
 
 

@@ -430,7 +430,8 @@ def _profile(results: dict) -> list[str]:
             lines += [f"`{q}`: {summary['error']}", ""]
             continue
         roles = ", ".join(f"{role} {share:.0%}" for role, share in summary["roles"].items())
-        lines += [f"**`{q}`** at one client ({summary['samples']:,} samples of busy threads; raw stacks in "
+        sampled = "threads holding the GIL" if summary.get("gil_only", True) else "busy threads"
+        lines += [f"**`{q}`** at one client ({summary['samples']:,} samples of {sampled}; raw stacks in "
                   f"`{summary['raw_file']}` under the work directory's logs): {roles}.", "",
                   "| web worker: function (inclusive share of its busy samples) | share |", "|---|---:|"]
         lines += [f"| `{f}` | {share:.0%} |" for f, share in summary["worker_inclusive"][:10]]
