@@ -508,7 +508,7 @@ def _gaps(results: dict) -> list[str]:
             "the ETag, headers; the test client's own overhead included); gunicorn, the socket, the access "
             f"log and the client about {_n(http - lookup['flask']) if http else NONE} ms. The profile above "
             "shows where the Flask part goes: among other things, the ETag is computed twice per request "
-            "(before and after the view, each reading the store's build record) and `EmbeddedStore._open` "
+            "(before and after the view, each asking the store for its version) and `EmbeddedStore._open` "
             "resolves the `store` link with `Path.resolve()` on each of the four store calls of a request.")
     retired, other = [], []
     for s, scale in results["scales"].items():
