@@ -516,9 +516,9 @@ def _gaps(results: dict) -> list[str]:
             f"Flask app about {_n(lookup['flask'] - lookup['query_process'])} ms (routing, the query checks, "
             "the ETag, headers; the test client's own overhead included); gunicorn, the socket, the access "
             f"log and the client about {_n(http - lookup['flask']) if http else NONE} ms. The profile above "
-            "shows where the Flask part goes: among other things, the ETag is computed twice per request "
-            "(before and after the view, each asking the store for its version) and `EmbeddedStore._open` "
-            "resolves the `store` link with `Path.resolve()` on each of the four store calls of a request.")
+            "shows where the Flask and gunicorn parts go: no single function dominates; it is the sum of "
+            "request parsing, routing, the query checks, the ETag, the response headers and the access log, "
+            "each a few percent.")
     retired, other = [], []
     for s, scale in results["scales"].items():
         for q in _heavy(scale, queries):
