@@ -47,10 +47,22 @@ WIRE = {
 }
 
 
-# A query still running after SLOW_AFTER seconds gets a lower CPU priority (a higher niceness),
-# so that on a busy machine cheap queries are not starved by expensive ones.
+# A query that has used SLOW_AFTER seconds of CPU gets a lower CPU priority (a higher niceness),
+# so that on a busy machine cheap queries are not starved by expensive ones. CPU time, not wall
+# time: a cheap query that waited its turn behind others is not slow and keeps its process.
 SLOW_AFTER = 0.25
 SLOW_NICENESS = 10
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from ``/proc``; 0 where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime and stime: fields 14 and 15
 
 
 class _RowLimitReached(Exception):
@@ -114,24 +126,38 @@ def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
         # store's memory-mapped files and thread stacks, which are not the query's doing.
         resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
     store, opened = None, None
+
+    def current() -> ox.Store:
+        nonlocal store, opened
+        try:  # one system call; a build swaps the link, never what it points to
+            target = os.readlink(link)
+        except OSError:  # not a link
+            target = os.path.realpath(link)
+        if target != opened:
+            store, opened = ox.Store.read_only(os.path.join(os.path.dirname(link), target)), target
+        return store
+
+    try:  # open now, so the first query does not pay for it
+        current()
+    except (OSError, RuntimeError):
+        pass  # reported to the first request
     while True:
         try:
             request = connection.recv()
         except EOFError:
             return
         try:
-            target = os.path.realpath(link)
-            if target != opened:
-                store, opened = ox.Store.read_only(target), target
+            opened_store = current()
         except (OSError, RuntimeError) as exc:
-            connection.send(("unavailable", None, f"the store cannot be opened ({exc})", False))
-            continue
-        try:
-            connection.send(_evaluate(store, request))
-        except MemoryError:
-            connection.send(("failed", None, "it needed more memory than allowed", False))
-        except Exception as exc:  # an evaluation error: reported, the process lives on
-            connection.send(("failed", None, str(exc), False))
+            reply = ("unavailable", None, f"the store cannot be opened ({exc})", False)
+        else:
+            try:
+                reply = _evaluate(opened_store, request)
+            except MemoryError:
+                reply = ("failed", None, "it needed more memory than allowed", False)
+            except Exception as exc:  # an evaluation error: reported, the process lives on
+                reply = ("failed", None, str(exc), False)
+        connection.send((*reply, time.process_time()))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -151,6 +177,8 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self.cpu = 0.0  # the process's CPU seconds when it last answered
+        self.niced = False
 
     def stop(self) -> None:
         self.process.kill()
@@ -195,21 +223,23 @@ class QueryProcesses:
             raise Busy("All query processes are busy; try again in a few seconds.") from None
         request = (sparql, list(default_graphs), list(named_graphs), limits.max_rows, base_iri)
         started = time.monotonic()
+        deadline = started + limits.timeout
         try:
             worker.connection.send(request)
-            slow = not worker.connection.poll(min(SLOW_AFTER, limits.timeout))
-            if slow:
-                # Let quick queries in other processes go first from now on.
-                os.setpriority(os.PRIO_PROCESS, worker.process.pid, SLOW_NICENESS)
-            if slow and not worker.connection.poll(max(limits.timeout - SLOW_AFTER, 0)):
-                worker.stop()
-                worker = _Worker(self.link, self.memory_bytes)
-                raise QueryTimeout(
-                    f"The query ran longer than the time limit of {limits.timeout:g} s and was "
-                    "stopped. Narrow it (more specific patterns, LIMIT) or ask for less."
-                )
-            status, kind, payload, truncated = worker.connection.recv()
-            if slow:  # its priority cannot be raised again without privileges: retire it
+            while not worker.connection.poll(max(0.0, min(SLOW_AFTER, deadline - time.monotonic()))):
+                if time.monotonic() >= deadline:
+                    worker.stop()
+                    worker = _Worker(self.link, self.memory_bytes)
+                    raise QueryTimeout(
+                        f"The query ran longer than the time limit of {limits.timeout:g} s and was "
+                        "stopped. Narrow it (more specific patterns, LIMIT) or ask for less."
+                    )
+                if not worker.niced and cpu_seconds(worker.process.pid) - worker.cpu > SLOW_AFTER:
+                    # Let quick queries in other processes go first from now on.
+                    os.setpriority(os.PRIO_PROCESS, worker.process.pid, SLOW_NICENESS)
+                    worker.niced = True
+            status, kind, payload, truncated, worker.cpu = worker.connection.recv()
+            if worker.niced:  # its priority cannot be raised again without privileges: retire it
                 worker.stop()
                 worker = _Worker(self.link, self.memory_bytes)
         except (EOFError, OSError, BrokenPipeError):

@@ -8,6 +8,7 @@ that what is left can be searched for keywords and brackets without a full parse
 from __future__ import annotations
 
 import re
+from functools import cache
 
 ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # Long strings first, then short ones (with their own escapes), IRIs, and comments.
@@ -39,3 +40,20 @@ def code_only(sparql: str) -> str:
 def declares_dataset(sparql: str) -> bool:
     """Whether the query names its own dataset (``FROM`` or ``FROM NAMED``)."""
     return bool(DATASET_CLAUSE.search(code_only(sparql)))
+
+
+@cache
+def _prefix_use() -> re.Pattern[str]:
+    from icskg.namespaces import PREFIXES
+
+    names = "|".join(re.escape(p) for p in sorted(PREFIXES, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.:-])({names}):")
+
+
+def prefixes_used(sparql: str) -> dict[str, str]:
+    """The icskg prefixes that ``sparql`` may use: declaring only these to the engine saves it
+    parsing all of them on every query. A name mentioned in a string or comment only adds a
+    harmless extra declaration."""
+    from icskg.namespaces import PREFIXES
+
+    return {name: PREFIXES[name] for name in set(_prefix_use().findall(sparql))}

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from icskg.formats import Format, finish
 from icskg.namespaces import PREFIXES
-from icskg.sparql_text import declares_dataset
+from icskg.sparql_text import declares_dataset, prefixes_used
 
 COMPLETE_MARKER = "icskg-build.json"
 _TSV = Format("tsv", "text/tab-separated-values", "tsv", ox.QueryResultsFormat.TSV)
@@ -172,7 +172,7 @@ def run_query(
         return store.query(
             sparql,
             base_iri=base_iri,
-            prefixes=PREFIXES,
+            prefixes=prefixes_used(sparql),
             use_default_graph_as_union=not protocol_dataset and not declares_dataset(sparql),
             default_graph=defaults if protocol_dataset else None,
             named_graphs=named if protocol_dataset else None,

@@ -1,0 +1,72 @@
+"""The killable query processes: which queries count as slow, and what happens to them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from icskg.executor import SLOW_AFTER, QueryProcesses
+from icskg.store import Limits
+
+CHEAP = "ASK { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
+# More than a second of CPU on the real graph: every sub-ICB location paired with every triple.
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?sub a ics:SubICBLocation . ?s ?p ?o }"
+LIMITS = Limits(timeout=60, max_rows=1000)
+
+
+@pytest.fixture()
+def one_process(data_dir, store):
+    pool = QueryProcesses(data_dir / "store", size=1)
+    yield pool
+    pool.close()
+
+
+def the_process(pool: QueryProcesses):
+    return pool._idle.queue[0].process
+
+
+def test_a_query_that_waited_for_the_cpu_is_not_slow(one_process):
+    """On a busy machine a cheap query can wait far past SLOW_AFTER without using the CPU; it must
+    keep its priority and its process (a new one would start with cold caches)."""
+    one_process.run(CHEAP, [], [], LIMITS)
+    process = the_process(one_process)
+    os.kill(process.pid, signal.SIGSTOP)  # as if other work had the CPU
+    answers = []
+    runner = threading.Thread(target=lambda: answers.append(one_process.run(CHEAP, [], [], LIMITS)))
+    runner.start()
+    time.sleep(SLOW_AFTER * 3)
+    os.kill(process.pid, signal.SIGCONT)
+    runner.join(timeout=30)
+    assert answers and b"true" in answers[0].payload
+    assert the_process(one_process).pid == process.pid, "the process was kept"
+    assert os.getpriority(os.PRIO_PROCESS, process.pid) == 0, "its priority was not lowered"
+
+
+def test_a_query_that_uses_the_cpu_is_slow_and_its_process_retired(one_process):
+    one_process.run(CHEAP, [], [], LIMITS)
+    process = the_process(one_process)
+    answers, niceness = [], [0]
+    runner = threading.Thread(target=lambda: answers.append(one_process.run(HEAVY, [], [], LIMITS)))
+    runner.start()
+    while runner.is_alive():
+        try:
+            niceness.append(os.getpriority(os.PRIO_PROCESS, process.pid))
+        except ProcessLookupError:  # retired as soon as it answered
+            break
+        time.sleep(0.02)
+    runner.join()
+    assert answers and b"?n" in answers[0].payload
+    assert max(niceness) > 0, "its priority was lowered while it ran"
+    assert the_process(one_process).pid != process.pid, "the lowered process was replaced"
+    assert b"true" in one_process.run(CHEAP, [], [], LIMITS).payload
+
+
+def test_prefixes_are_predeclared_and_a_query_may_redefine_them(one_process):
+    answer = one_process.run("SELECT (COUNT(*) AS ?n) WHERE { ?icb a ics:IntegratedCareBoard }", [], [], LIMITS)
+    assert answer.payload.split(b"\n")[1].startswith(b"42")
+    own = "PREFIX ics: <http://example.org/> SELECT (COUNT(*) AS ?n) WHERE { ?icb a ics:IntegratedCareBoard }"
+    assert one_process.run(own, [], [], LIMITS).payload.split(b"\n")[1].startswith(b"0")
