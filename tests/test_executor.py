@@ -66,7 +66,8 @@ def test_a_query_that_uses_the_cpu_is_slow_and_its_process_retired(one_process):
 
 
 def test_prefixes_are_predeclared_and_a_query_may_redefine_them(one_process):
-    answer = one_process.run("SELECT (COUNT(*) AS ?n) WHERE { ?icb a ics:IntegratedCareBoard }", [], [], LIMITS)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?icb a ics:IntegratedCareBoard }"
+    answer = one_process.run(count, [], [], LIMITS)
     assert answer.payload.split(b"\n")[1].startswith(b"42")
-    own = "PREFIX ics: <http://example.org/> SELECT (COUNT(*) AS ?n) WHERE { ?icb a ics:IntegratedCareBoard }"
+    own = "PREFIX ics: <http://example.org/> " + count
     assert one_process.run(own, [], [], LIMITS).payload.split(b"\n")[1].startswith(b"0")
