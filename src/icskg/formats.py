@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -101,7 +102,16 @@ def negotiate(
 
     Returns None when the client accepts none of them (HTTP 406).
     """
-    offered: dict[str, Format | T] = dict(before or {})
+    return _negotiate(accept, formats, tuple((before or {}).items()))
+
+
+@lru_cache(maxsize=256)
+def _negotiate(
+    accept: str | None, formats: tuple[Format, ...], before: tuple[tuple[str, T], ...]
+) -> Format | T | None:
+    """:func:`negotiate`, remembered: clients send few distinct Accept headers, and parsing one
+    is a measurable part of a cheap query's time."""
+    offered: dict[str, Format | T] = dict(before)
     for fmt in formats:
         offered.setdefault(fmt.media_type, fmt)
     for fmt in formats:
