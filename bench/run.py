@@ -17,9 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench import answers, breakdown, environment, steps, validation
+from bench.bare import answer_file
 from bench.inproc import InProcess
 from bench.queries import query_mix
-from bench.servers import ACCEPT, Client, Icskg, RdflibEndpoint, Server, query_path
+from bench.servers import ACCEPT, BareStack, Client, Icskg, RdflibEndpoint, Server, query_path
 from bench.synth import synthesise
 from bench.systems import CallTimeout, HttpSystem, InProcessSystem, System
 from bench.timing import Stats, Window, measure, pin
@@ -74,6 +75,8 @@ class Bench:
         self.server_cpu, self.client_cpu = (0, 1) if plan.pin and cpus >= 2 else (None, None)
         self.previous: dict[tuple[str, str], tuple[int, float]] = {}
         self.queries = [q for q in query_mix() if not plan.queries or q.name in plan.queries]
+        self.bodies: dict[str, bytes] = {}
+        """icskg's answers at the current scale, by query: what the bare stack answers."""
 
     def say(self, message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -97,6 +100,8 @@ class Bench:
             try:
                 body = system.first(q, self.plan.call_limit)
                 seconds = time.perf_counter() - started
+                if name == "icskg":
+                    self.bodies[q.name] = body
                 answer = answers.read(q.kind, body)
             except CallTimeout as exc:
                 self.previous[(name, q.name)] = (scale, self.plan.call_limit)
@@ -186,10 +191,34 @@ class Bench:
                                            self.plan.window).as_dict() for c in CONCURRENCY}
         return out
 
+    def _bare(self, scale: int) -> dict:
+        """The bare stack (:mod:`bench.bare`) on every query icskg answered."""
+        answers = self.work / f"bare-x{scale}"
+        shutil.rmtree(answers, ignore_errors=True)
+        answers.mkdir(parents=True)
+        timed = [q for q in self.queries if q.name in self.bodies]
+        for q in timed:
+            answer_file(answers, q.text).write_bytes(self.bodies[q.name])
+        out: dict = {}
+        log = self.logs / f"bare-x{scale}.log"
+        system = HttpSystem("bare stack", lambda: BareStack(answers, log, self.server_cpu))
+        try:
+            for q in timed:
+                window = replace(self.plan.window, warm=True)
+                out[q.name] = {"stats": {str(c): system.timed(q, c, window) for c in CONCURRENCY}}
+        finally:
+            system.close()
+            shutil.rmtree(answers, ignore_errors=True)
+        return out
+
     # one scale -----------------------------------------------------------------------------------
     def scale(self, scale: int, data_dir: Path, nquads: Path) -> dict:
         entry: dict = {"memory": {}, "systems": {}}
+        self.bodies = {}
         entry["systems"]["icskg"] = self._icskg(data_dir, scale, entry)
+        if scale <= self.plan.rdflib_max_scale:
+            self.say(f"x{scale} the bare stack (gunicorn and Flask, no engine)")
+            entry["bare"] = self._bare(scale)
         self.say(f"x{scale} raw engine")
         store = Path(os.path.realpath(data_dir / "store"))
         raw = InProcessSystem("raw", lambda: InProcess("raw", store, self.server_cpu))

@@ -123,6 +123,22 @@ class Icskg(Server):
                           *files], log, "/healthz", cpu)
 
 
+class BareStack(Server):
+    """:mod:`bench.bare` under gunicorn with icskg's settings (gthread workers, threads, access log)."""
+
+    name = "bare stack"
+
+    def __init__(self, answers: Path, log: Path, cpu: int | None) -> None:
+        from icskg.config import load_settings
+
+        settings = load_settings()
+        super().__init__([str(VENV_BIN / "gunicorn"), "--worker-class", "gthread",
+                          "--workers", str(settings.workers), "--threads", str(settings.threads),
+                          "--access-logfile", "-", "--bind", "127.0.0.1:{port}", "bench.bare:app"],
+                         log, "/healthz", cpu, env={"BENCH_BARE_ANSWERS": str(answers),
+                                                    "PYTHONPATH": str(Path(__file__).parent.parent)})
+
+
 class RdflibEndpoint(Server):
     name = "rdflib-endpoint serve"
     endpoint = "/"  # its default path

@@ -90,3 +90,13 @@ def test_the_synthetic_copy_multiplies_what_a_code_finds(quick):
     iri = {scale: results["scales"][scale]["systems"]["raw"]["iri-lookup"]["rows"] for scale in ("1", "2")}
     assert iri["2"] == iri["1"] > 0
     assert results["load"]["2"]["quads"] > results["load"]["1"]["quads"]
+
+
+def test_the_bare_stack_is_timed_beside_the_peer_and_named_in_the_targets(quick):
+    """The limit of the web stack itself is measured in the same run as the peer it is set against."""
+    out, results = quick
+    x1 = results["scales"]["1"]
+    assert set(x1["bare"]) == set(x1["systems"]["icskg"])
+    assert all(entry["stats"]["1"]["calls"] >= 1 for entry in x1["bare"].values())
+    markdown = (out / "BENCHMARKS.md").read_text(encoding="utf-8")
+    assert "the bare stack⁴" in markdown and "⁴ The **bare stack**" in markdown
