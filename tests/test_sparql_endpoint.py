@@ -184,3 +184,10 @@ def test_unknown_path_is_a_plain_404(client):
 def test_json_results_are_valid_json_for_every_query_kind(client):
     for query in (COUNT, "ASK {}"):
         json.loads(client.get("/sparql", query_string={"query": query}).get_data(as_text=True))
+
+
+def test_relative_iris_resolve_against_the_endpoint(client):
+    response = client.get("/sparql", query_string={"query": "SELECT (STR(<id/org/QYG>) AS ?iri) {}"},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200
+    assert response.get_json()["results"]["bindings"][0]["iri"]["value"] == "http://localhost/id/org/QYG"
