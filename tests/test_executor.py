@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from icskg.executor import SLOW_AFTER, QueryProcesses
+from icskg.executor import SLOW_AFTER, QueryProcesses, cpu_seconds
 from icskg.store import Limits
 
 CHEAP = "ASK { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
@@ -71,3 +71,19 @@ def test_prefixes_are_predeclared_and_a_query_may_redefine_them(one_process):
     assert answer.payload.split(b"\n")[1].startswith(b"42")
     own = "PREFIX ics: <http://example.org/> " + count
     assert one_process.run(own, [], [], LIMITS).payload.split(b"\n")[1].startswith(b"0")
+
+
+def test_light_traffic_keeps_to_one_warm_process(data_dir, store):
+    """Each query process has its own caches: one client's queries should all go to the same one."""
+    pool = QueryProcesses(data_dir / "store", size=2)
+    try:
+        pids = [w.process.pid for w in pool._idle.queue]
+        pool.run(CHEAP, [], [], LIMITS)
+        time.sleep(0.5)  # let both finish starting up
+        before = {pid: cpu_seconds(pid) for pid in pids}
+        for _ in range(300):
+            pool.run(CHEAP, [], [], LIMITS)
+        used = sorted(cpu_seconds(pid) - before[pid] for pid in pids)
+        assert used[0] < 0.02 < used[1], used
+    finally:
+        pool.close()

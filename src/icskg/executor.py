@@ -196,7 +196,9 @@ class QueryProcesses:
         self.link = link
         self.memory_bytes = memory_mb * 1024 * 1024
         self.wait = wait
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        # Last in, first out: the process that answered last has the warmest caches (each process
+        # has its own), so light traffic keeps reusing it rather than cycling through them all.
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
         self.pid = os.getpid()
         for _ in range(size):
