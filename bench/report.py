@@ -578,8 +578,9 @@ def _gaps(results: dict) -> list[str]:
         lines.append(
             "- **Expensive queries at 4 clients** fall further behind the raw engine than at one: "
             + "; ".join(retired) + ". Each uses more than the executor's 0.25 s of CPU (`SLOW_AFTER`), so "
-            "its query process is reniced, to keep cheap queries responsive, and retired after answering; "
-            "the next query runs in a fresh process whose store is open but whose caches are cold.")
+            "its query process is given a lower CPU priority to keep cheap queries responsive; at four "
+            "clients four such processes share the server's one core with the web workers, where the "
+            "raw engine's four threads share one process and one cache.")
     if other:
         lines.append("- Other queries that keep 80% of the raw engine's throughput at one client but not at "
                      "four: " + "; ".join(other) + ". On one core, four clients make four query processes "

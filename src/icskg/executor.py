@@ -14,9 +14,9 @@ row limit, which a truncated JSON or XML document could not.
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
-import queue
 import resource
 import threading
 import time
@@ -186,6 +186,30 @@ class _Worker:
         self.connection.close()
 
 
+class _Idle:
+    """The free query processes, best first: the one that answered last (each process has its
+    own caches, so light traffic keeps reusing the warm one), and processes that have been given a
+    lower priority only when no other is free."""
+
+    def __init__(self) -> None:
+        self.queue: collections.deque[_Worker] = collections.deque()  # taken from the right
+        self._ready = threading.Condition()
+
+    def put(self, worker: _Worker) -> None:
+        with self._ready:
+            if worker.niced:
+                self.queue.appendleft(worker)
+            else:
+                self.queue.append(worker)
+            self._ready.notify()
+
+    def get(self, timeout: float) -> _Worker | None:
+        with self._ready:
+            if not self._ready.wait_for(lambda: self.queue, timeout):
+                return None
+            return self.queue.pop()
+
+
 class QueryProcesses:
     """A pool of killable query processes over the store at ``link``.
 
@@ -196,10 +220,7 @@ class QueryProcesses:
         self.link = link
         self.memory_bytes = memory_mb * 1024 * 1024
         self.wait = wait
-        # Last in, first out: the process that answered last has the warmest caches (each process
-        # has its own), so light traffic keeps reusing it rather than cycling through them all.
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
-        self._lock = threading.Lock()
+        self._idle = _Idle()
         self.pid = os.getpid()
         for _ in range(size):
             self._idle.put(_Worker(link, self.memory_bytes))
@@ -219,10 +240,9 @@ class QueryProcesses:
         :raises QueryEngineFailure: the engine died or failed on it.
         :raises Busy: no process became free within the wait.
         """
-        try:
-            worker = self._idle.get(timeout=self.wait)
-        except queue.Empty:
-            raise Busy("All query processes are busy; try again in a few seconds.") from None
+        worker = self._idle.get(timeout=self.wait)
+        if worker is None:
+            raise Busy("All query processes are busy; try again in a few seconds.")
         request = (sparql, list(default_graphs), list(named_graphs), limits.max_rows, base_iri)
         started = time.monotonic()
         deadline = started + limits.timeout
@@ -237,13 +257,11 @@ class QueryProcesses:
                         "stopped. Narrow it (more specific patterns, LIMIT) or ask for less."
                     )
                 if not worker.niced and cpu_seconds(worker.process.pid) - worker.cpu > SLOW_AFTER:
-                    # Let quick queries in other processes go first from now on.
+                    # Let quick queries in other processes go first. Its priority cannot be raised
+                    # again without privileges, so from now on it is the last process chosen.
                     os.setpriority(os.PRIO_PROCESS, worker.process.pid, SLOW_NICENESS)
                     worker.niced = True
             status, kind, payload, truncated, worker.cpu = worker.connection.recv()
-            if worker.niced:  # its priority cannot be raised again without privileges: retire it
-                worker.stop()
-                worker = _Worker(self.link, self.memory_bytes)
         except (EOFError, OSError, BrokenPipeError):
             worker.stop()
             worker = _Worker(self.link, self.memory_bytes)
@@ -263,11 +281,8 @@ class QueryProcesses:
                               time.monotonic() - started)
 
     def close(self) -> None:
-        while True:
-            try:
-                self._idle.get_nowait().stop()
-            except queue.Empty:
-                return
+        while (worker := self._idle.get(timeout=0)) is not None:
+            worker.stop()
 
 
 class IsolatedResult(QueryResult):
