@@ -243,8 +243,8 @@ def _method(results: dict) -> list[str]:
         "`GET /sparql?query=...` with `Accept: application/sparql-results+json` (SELECT, ASK) or "
         "`application/n-triples` (DESCRIBE, CONSTRUCT).",
         f"- **Each measurement**: C clients repeat the query back to back for {window['seconds']:g} s "
-        f"(and at least {window['min_calls']} calls); throughput is calls over wall time, p50 and p99 "
-        "are nearest-rank percentiles of every call. A system whose first answer took longer than "
+        f"(and at least {window['min_calls']} calls per client); throughput is calls over wall time, p50 "
+        "and p99 are nearest-rank percentiles of every call. A system whose first answer took longer than "
         f"{_plan_slow(results)} s is timed on one call at one client; a query whose time at the scale "
         "below predicts more than the skip limit is not run (marked skipped¹).",
         "- **Distinct texts**: the same query is also timed at one client with a numbered comment "

@@ -60,7 +60,7 @@ class Plan:
     """Only these queries (all when empty)."""
 
 
-FULL = Plan("full", (1, 10, 100), 10, Window(0.3, 3, 30.0), slow=2.0, call_limit=120.0,
+FULL = Plan("full", (1, 10, 100), 10, Window(0.5, 3, 30.0), slow=2.0, call_limit=120.0,
             skip_over=30.0, cold_starts=3, profile=True)
 QUICK = Plan("quick", (1, 2), 1, Window(0.05, 1, 2.0), slow=0.5, call_limit=1.0, skip_over=4.0,
              cold_starts=1, profile=False, warmup=0.3, breakdown_calls=30)

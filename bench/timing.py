@@ -68,7 +68,7 @@ def measure(make_call: Callable[[], Callable[[], object]], concurrency: int, win
         start_gate.wait()
         began = time.perf_counter()
         mine = latencies[i]
-        per_client = max(1, -(-window.min_calls // concurrency))
+        per_client = max(1, window.min_calls)
         while True:
             elapsed = time.perf_counter() - began
             if elapsed >= window.cap or (elapsed >= window.seconds and len(mine) >= per_client):
