@@ -49,7 +49,7 @@ WIRE = {
 
 # A query that has used SLOW_AFTER seconds of CPU gets a lower CPU priority (a higher niceness),
 # so that on a busy machine cheap queries are not starved by expensive ones. CPU time, not wall
-# time: a cheap query that waited its turn behind others is not slow and keeps its process.
+# time: a cheap query that waited its turn behind others is not slow and keeps its priority.
 SLOW_AFTER = 0.25
 SLOW_NICENESS = 10
 _TICKS = os.sysconf("SC_CLK_TCK")
