@@ -31,7 +31,7 @@ from icskg.validation.report import (
     merged_graph,
     sort_key,
 )
-from icskg.validation.snapshot import take_snapshot
+from icskg.validation.snapshot import as_it_stood
 from icskg.validation.sparql_cache import parsed_once
 from icskg.validation.vocabulary import ontology
 
@@ -86,27 +86,36 @@ def _as_graph(data: Data | Iterable[Data], max_bytes: int | None) -> Graph:
     return graph
 
 
-def prepared(graph: Graph, day: date | None) -> Graph:
-    """What the shapes see: a copy of ``graph`` with the ontology, as it stood on ``day``."""
-    data = bind_prefixes(Graph())
-    data += graph
+def with_ontology(graph: Graph, *, copy: bool = True) -> Graph:
+    """The data with the ontology added (the shapes need its class and role hierarchies).
+
+    A copy of ``graph``, or with ``copy=False`` ``graph`` itself: copying the whole built graph
+    costs more than validating it, so a graph made only to be validated is not copied.
+    """
+    data = graph
+    if copy:
+        data = bind_prefixes(Graph())
+        data += graph
     data += ontology()
-    if day is not None:
-        take_snapshot(data, day)
     return data
 
 
-def _check(graph: Graph, chosen: Regime, day: date | None) -> tuple[Graph, Graph]:
-    """Run one regime's shapes on the prepared data."""
-    data = prepared(graph, day)
-    shapes = shapes_graph(chosen.id)
+def prepared(graph: Graph, day: date | None) -> Graph:
+    """What the shapes see: ``graph`` with the ontology, as it stood on ``day`` (a new graph)."""
+    data = with_ontology(graph)
+    return data if day is None else as_it_stood(data, day)
+
+
+def _check(data: Graph, chosen: Regime) -> Graph:
+    """Run one regime's shapes on prepared data. pySHACL adds nothing to ``data`` (no inference,
+    no rules), so the regimes checked on the same day share it."""
     with quiet_literal_warnings(), parsed_once():
         _, results, _ = pyshacl.validate(
-            data, shacl_graph=shapes, inference="none", do_owl_imports=False, inplace=True,
-            allow_warnings=True, allow_infos=True, abort_on_first=False, meta_shacl=False,
-            advanced=False, iterate_rules=False,
+            data, shacl_graph=shapes_graph(chosen.id), inference="none", do_owl_imports=False,
+            inplace=True, allow_warnings=True, allow_infos=True, abort_on_first=False,
+            meta_shacl=False, advanced=False, iterate_rules=False,
         )
-    return results, data
+    return results
 
 
 def validate(
@@ -128,7 +137,7 @@ def validate(
     :raises ValueError: for an unknown regime or a malformed date.
     """
     graph = _as_graph(data, max_bytes)
-    return validate_graph(graph, regime, as_of, today=today)
+    return validate_graph(graph, regime, as_of, today=today, copy=graph is data)
 
 
 def validate_graph(
@@ -137,24 +146,33 @@ def validate_graph(
     as_of: date | str | None = None,
     *,
     today: date | None = None,
+    copy: bool = True,
 ) -> ValidationReport:
-    """Like :func:`validate`, for data already in an rdflib graph (which is left untouched)."""
+    """Like :func:`validate`, for data already in an rdflib graph.
+
+    The graph is left untouched, unless ``copy=False``: then the ontology is added to the graph
+    itself rather than to a copy (for a graph made only to be validated, such as
+    :func:`store_graph`'s). Regimes checked on the same day share one snapshot.
+    """
     ids = _regime_ids(regime)
     day, today = parse_day(as_of), today or date.today()
-    findings, parts, days, rules = [], [], {}, {}
-    for regime_id in ids:
-        chosen = regimes()[regime_id]
-        days[regime_id] = day if day is not None else chosen.default_as_of(today)
-        results, checked = _check(graph, chosen, days[regime_id])
-        shapes = shapes_graph(regime_id)
-        findings += findings_from(results, shapes, checked, regime_id)
-        enrich(results, shapes)
-        parts.append(results)
-        rules[regime_id] = rule_ids(regime_id)
+    triples = len(graph)
+    data = with_ontology(graph, copy=copy)
+    days = {r: day if day is not None else regimes()[r].default_as_of(today) for r in ids}
+    found: dict[str, tuple[Graph, list]] = {}
+    for checked_day in dict.fromkeys(days.values()):  # one snapshot per distinct day
+        checked = data if checked_day is None else as_it_stood(data, checked_day)
+        for regime_id in (r for r in ids if days[r] == checked_day):
+            results = _check(checked, regimes()[regime_id])
+            shapes = shapes_graph(regime_id)
+            found[regime_id] = results, findings_from(results, shapes, checked, regime_id)
+            enrich(results, shapes)
+    findings = [finding for regime_id in ids for finding in found[regime_id][1]]
     findings.sort(key=sort_key)
     conforms = not any(f.severity == "Violation" for f in findings)
-    report_graph = merged_graph(parts, conforms, [regimes()[r].iri for r in ids])
-    return ValidationReport(tuple(ids), days, findings, report_graph, len(graph), rules)
+    report_graph = merged_graph([found[r][0] for r in ids], conforms, [regimes()[r].iri for r in ids])
+    return ValidationReport(tuple(ids), days, findings, report_graph, triples,
+                            {r: rule_ids(r) for r in ids})
 
 
 @cache
@@ -188,4 +206,4 @@ def validate_store(
     today: date | None = None,
 ) -> ValidationReport:
     """Validate the built graph in ``store`` (through the :class:`~icskg.store.Store` interface)."""
-    return validate_graph(store_graph(store), regime, as_of, today=today)
+    return validate_graph(store_graph(store), regime, as_of, today=today, copy=False)

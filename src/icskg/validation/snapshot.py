@@ -15,7 +15,7 @@ from datetime import date
 from rdflib import Graph, URIRef
 from rdflib.namespace import ORG, RDF, RDFS
 
-from icskg.namespaces import ICS
+from icskg.namespaces import ICS, bind_prefixes
 
 TIME_BOUND = (ORG.Membership, ORG.Post, ICS.GovernanceDocument)
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -56,9 +56,12 @@ def out_of_force(graph: Graph, day: date) -> set:
     return dropped
 
 
-def take_snapshot(graph: Graph, day: date) -> int:
-    """Drop from ``graph``, in place, what was not in force on ``day``. Returns how many things."""
+def as_it_stood(graph: Graph, day: date) -> Graph:
+    """``graph`` as it stood on ``day``: ``graph`` itself when everything in it was in force then,
+    otherwise a copy without what was not (copying a large graph costs more than checking it)."""
     dropped = out_of_force(graph, day)
-    for node in dropped:
-        graph.remove((node, None, None))
-    return len(dropped)
+    if not dropped:
+        return graph
+    snapshot = bind_prefixes(Graph())
+    snapshot.addN((s, p, o, snapshot) for s, p, o in graph if s not in dropped)
+    return snapshot
