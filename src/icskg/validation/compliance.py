@@ -99,14 +99,17 @@ def families() -> list[tuple[str, str]]:
 
 
 def matrix(graph: Graph, as_of: date) -> Matrix:
-    """Validate ``graph`` (the built store's triples) and arrange the findings by ICB and family."""
-    report: ValidationReport = validate_graph(graph, list(REGIMES), as_of)
+    """Validate ``graph`` (the built store's triples) and arrange the findings by ICB and family.
+
+    ``graph`` is read first, then validated without a copy: it gains the ontology's triples.
+    """
     about: dict[str, set[str]] = {}
     for node, icb in _select(graph, ABOUT_ICB):
         about.setdefault(str(node), set()).add(str(icb))
     evidence = {family: {str(row[0]) for row in _select(graph, f"SELECT DISTINCT ?icb WHERE {{ {pattern} }}")}
                 for family, pattern in EVIDENCE.items()}
     names = {str(icb): str(name) for icb, name in _select(graph, NAMES)}
+    report: ValidationReport = validate_graph(graph, list(REGIMES), as_of, copy=False)
     grid: dict[str, dict[str, list[Finding]]] = {icb: {} for icb in names}
     for finding in report.findings:
         family = finding.family.rsplit("/", 1)[-1]
