@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import pyshacl
@@ -101,9 +101,12 @@ def with_ontology(graph: Graph, *, copy: bool = True) -> Graph:
 
 
 def prepared(graph: Graph, day: date | None) -> Graph:
-    """What the shapes see: ``graph`` with the ontology, as it stood on ``day`` (a new graph)."""
-    data = with_ontology(graph)
-    return data if day is None else as_it_stood(data, day)
+    """What the shapes see: ``graph`` with the ontology, as it stood on ``day``, in a new graph
+    (for another engine to check, such as the Jena referee)."""
+    snapshot = bind_prefixes(Graph())
+    with as_it_stood(with_ontology(graph), day) as data:
+        snapshot += data
+    return snapshot
 
 
 def _check(data: Graph, chosen: Regime) -> Graph:
@@ -161,14 +164,13 @@ def validate_graph(
     days = {r: day if day is not None else regimes()[r].default_as_of(today) for r in ids}
     found: dict[str, tuple[Graph, list]] = {}
     for checked_day in dict.fromkeys(days.values()):  # one snapshot per distinct day
-        checked = data if checked_day is None else as_it_stood(data, checked_day)
-        for regime_id in (r for r in ids if days[r] == checked_day):
-            results = _check(checked, regimes()[regime_id])
-            shapes = shapes_graph(regime_id)
-            found[regime_id] = results, findings_from(results, shapes, checked, regime_id)
-            enrich(results, shapes)
-    findings = [finding for regime_id in ids for finding in found[regime_id][1]]
-    findings.sort(key=sort_key)
+        with as_it_stood(data, checked_day) as checked:
+            for regime_id in (r for r in ids if days[r] == checked_day):
+                results = _check(checked, regimes()[regime_id])
+                shapes = shapes_graph(regime_id)
+                found[regime_id] = results, findings_from(results, shapes, checked, regime_id)
+                enrich(results, shapes)
+    findings = sorted((f for r in ids for f in found[r][1]), key=partial(sort_key, regimes=ids))
     conforms = not any(f.severity == "Violation" for f in findings)
     report_graph = merged_graph([found[r][0] for r in ids], conforms, [regimes()[r].iri for r in ids])
     return ValidationReport(tuple(ids), days, findings, report_graph, triples,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -166,8 +167,12 @@ def findings_from(results: Graph, shapes: Graph, data: Graph, regime: str) -> li
     return found
 
 
-def sort_key(finding: Finding) -> tuple:
-    return (SEVERITIES.index(finding.severity), finding.rule, finding.focus_label, finding.message)
+def sort_key(finding: Finding, regimes: Sequence[str] = ()) -> tuple:
+    """Worst first, then by rule, place and words, then by regime in ``regimes``' order. The last
+    ties are broken too, so the order never depends on the order of the triples in the data."""
+    rank = regimes.index(finding.regime) if finding.regime in regimes else len(regimes)
+    return (SEVERITIES.index(finding.severity), finding.rule, finding.focus_label, finding.message, rank,
+            finding.focus, finding.shape, finding.path or "", finding.value or "", finding.component or "")
 
 
 def enrich(report_graph: Graph, shapes: Graph) -> None:

@@ -10,12 +10,14 @@ rules about their own dates, such as the abolition of clinical commissioning gro
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import ORG, RDF, RDFS
 
-from icskg.namespaces import ICS, bind_prefixes
+from icskg.namespaces import ICS
 
 TIME_BOUND = (ORG.Membership, ORG.Post, ICS.GovernanceDocument)
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -56,12 +58,19 @@ def out_of_force(graph: Graph, day: date) -> set:
     return dropped
 
 
-def as_it_stood(graph: Graph, day: date) -> Graph:
-    """``graph`` as it stood on ``day``: ``graph`` itself when everything in it was in force then,
-    otherwise a copy without what was not (copying a large graph costs more than checking it)."""
-    dropped = out_of_force(graph, day)
-    if not dropped:
-        return graph
-    snapshot = bind_prefixes(Graph())
-    snapshot.addN((s, p, o, snapshot) for s, p, o in graph if s not in dropped)
-    return snapshot
+@contextmanager
+def as_it_stood(graph: Graph, day: date | None) -> Iterator[Graph]:
+    """``graph`` as it stood on ``day`` (or whole, for no day), for the length of a ``with`` block.
+
+    What was not in force is taken out of ``graph`` itself and put back afterwards: that costs as
+    much as the things dropped, where a copy would cost as much as the whole graph. Each thing's
+    own triples go back in their first order, so its first label stays its first.
+    """
+    nodes = out_of_force(graph, day) if day is not None else set()
+    dropped = [triple for node in nodes for triple in graph.triples((node, None, None))]
+    for triple in dropped:
+        graph.remove(triple)
+    try:
+        yield graph
+    finally:
+        graph.addN((s, p, o, graph) for s, p, o in dropped)
