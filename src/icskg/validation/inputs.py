@@ -162,11 +162,20 @@ def parse_rdf(doc: Input, syntax: str, into: Graph) -> int:
     the shapes (which report it) instead of failing the parse.
     """
     _check_safe(doc, syntax)
+    terms: dict[object, URIRef | BNode | Literal] = {}
+
+    def term(node: object) -> URIRef | BNode | Literal:
+        """Each distinct term is converted once: a graph names the same things over and over."""
+        found = terms.get(node)
+        if found is None:
+            found = terms[node] = _to_rdflib(node)
+        return found
+
     count = 0
     try:
         with quiet_literal_warnings():
             for quad in ox.parse(doc.data, RDF_SYNTAXES[syntax], rename_blank_nodes=True):
-                into.add((_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object)))
+                into.add((term(quad.subject), term(quad.predicate), term(quad.object)))
                 count += 1
     except SyntaxError as exc:
         raise InputError(f"{doc.name}: not valid {syntax} ({exc}).") from None
