@@ -114,16 +114,10 @@ def competency_questions() -> dict[str, str]:
             for path in sorted(resources.QUERIES_DIR.glob("*.rq"))}
 
 
-# Virtuoso 7.2 evaluates a zero-or-more property path (p*) whose start is bound by another
-# pattern once per distinct start node, not once per row: a join with it keeps one row where
-# the embedded engine keeps one per match (7 -> 1 here). No rewrite of icskg's fixes it (a
-# sub-query does not; FILTER EXISTS does, but it is not the same query). docs/scaling.md.
-VIRTUOSO_PATH_DEFECT = ("Virtuoso 7.2 joins a p* property path once per distinct start node, "
-                        "dropping rows (docs/scaling.md, known differences)")
-KNOWN_DEFECTS = {
-    "10-duties-with-inferred-section-numbers": VIRTUOSO_PATH_DEFECT,
-    "27-documents-published-in-2021": VIRTUOSO_PATH_DEFECT,
-}
+# Competency questions Virtuoso 7.2 is known to answer wrongly (name -> why), run as strict
+# xfails. None now: 10 and 27, which met its defect with rdfs:subClassOf* joined to other
+# patterns, work the subclasses out in a sub-query of their own (docs/scaling.md).
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 def competency_params() -> list:
