@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 from rdflib.namespace import SKOS
 
 from icskg.namespaces import sparql_prologue
-from icskg.validate import validate_graph
+from icskg.store import Store
+from icskg.validate import store_graph, validate_graph
 from icskg.validation.regimes import common_graph
 from icskg.validation.report import SEVERITIES, Finding, ValidationReport
 
@@ -87,8 +88,8 @@ class Matrix:
         return found
 
 
-def _select(graph: Graph, query: str) -> list[tuple]:
-    return [tuple(row) for row in graph.query(sparql_prologue() + query)]
+def _select(store: Store, query: str) -> list[tuple[str | None, ...]]:
+    return list(store.query(sparql_prologue() + query).rows())
 
 
 def families() -> list[tuple[str, str]]:
@@ -98,18 +99,19 @@ def families() -> list[tuple[str, str]]:
     return [(str(c).rsplit("/", 1)[-1], str(common.value(c, SKOS.prefLabel))) for c in concepts]
 
 
-def matrix(graph: Graph, as_of: date) -> Matrix:
-    """Validate ``graph`` (the built store's triples) and arrange the findings by ICB and family.
+def matrix(store: Store, as_of: date) -> Matrix:
+    """Validate the built graph in ``store`` and arrange the findings by ICB and family.
 
-    ``graph`` is read first, then validated without a copy: it gains the ontology's triples.
+    Which node is about which ICB is asked of the store's own engine; the graph is then copied
+    once into rdflib for pySHACL.
     """
     about: dict[str, set[str]] = {}
-    for node, icb in _select(graph, ABOUT_ICB):
+    for node, icb in _select(store, ABOUT_ICB):
         about.setdefault(str(node), set()).add(str(icb))
-    evidence = {family: {str(row[0]) for row in _select(graph, f"SELECT DISTINCT ?icb WHERE {{ {pattern} }}")}
+    evidence = {family: {str(row[0]) for row in _select(store, f"SELECT DISTINCT ?icb WHERE {{ {pattern} }}")}
                 for family, pattern in EVIDENCE.items()}
-    names = {str(icb): str(name) for icb, name in _select(graph, NAMES)}
-    report: ValidationReport = validate_graph(graph, list(REGIMES), as_of, copy=False)
+    names = {str(icb): str(name) for icb, name in _select(store, NAMES)}
+    report: ValidationReport = validate_graph(store_graph(store), list(REGIMES), as_of, copy=False)
     grid: dict[str, dict[str, list[Finding]]] = {icb: {} for icb in names}
     for finding in report.findings:
         family = finding.family.rsplit("/", 1)[-1]

@@ -31,10 +31,9 @@ OUTCOMES = ("Violation", "Warning", "Info", "ok", "nodata")
 def _compute(settings: Settings, day: date, target: str) -> None:
     """In the child: validate the store's graph and write the matrix as JSON."""
     from icskg.remote_store import open_store
-    from icskg.validate import store_graph
     from icskg.validation.compliance import matrix
 
-    found = matrix(store_graph(open_store(settings)), day)
+    found = matrix(open_store(settings), day)
     rows = [{"icb": icb, "name": name,
              "cells": {family: {"outcome": cell.outcome,
                                 "findings": [{"rule": f.rule, "severity": f.severity, "where": f.focus_label,
