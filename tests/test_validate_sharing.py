@@ -14,7 +14,7 @@ from icskg.validate import prepared, store_graph, validate_graph
 from icskg.validation.inputs import Input, load
 from icskg.validation.regimes import regimes
 from icskg.validation.report import sort_key
-from icskg.validation.snapshot import out_of_force
+from icskg.validation.snapshot import as_it_stood, out_of_force
 from icskg.validation.vocabulary import ontology
 
 EXAMPLES = sorted(resources.EXAMPLES_DIR.iterdir())
@@ -37,6 +37,17 @@ def test_the_examples_hold_things_out_of_force_on_some_days_only():
     early = out_of_force(prepared(data, None), date(2022, 6, 30))
     late = out_of_force(prepared(data, None), TODAY)
     assert early and early != late
+
+
+def test_a_snapshot_is_taken_in_place_and_undone():
+    data = prepared(Graph().parse(resources.EXAMPLES_DIR / "icb-complete.ttl"), None)
+    before = set(data)
+    gone = out_of_force(data, date(2022, 6, 30))
+    with as_it_stood(data, date(2022, 6, 30)) as snapshot:
+        assert snapshot is data  # no copy
+        assert not any((node, None, None) in data for node in gone)
+        assert len(data) < len(before)
+    assert set(data) == before
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
