@@ -190,3 +190,20 @@ def test_serve_builds_the_store_on_first_run(tmp_path):
             process.wait(timeout=10)
     assert answer == "42", (tmp_path / "serve.log").read_text()[-2000:]
     assert "No store yet: building it first." in (tmp_path / "serve.log").read_text()
+
+
+def test_a_long_query_by_get_is_answered(live_server):
+    """Queries with every prefix spelled out run to several kilobytes; gunicorn's default request
+    line (4 KB) would refuse them with 414 before the endpoint saw them."""
+    from urllib.parse import urlencode
+
+    from icskg.namespaces import sparql_prologue
+
+    padding = "# " + "x" * 2000 + "\n"
+    query = sparql_prologue() + padding + COUNT
+    assert 5000 < len(urlencode({"query": query})) < 8000
+    url = f"{live_server}/sparql?{urlencode({'query': query})}"
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        assert b'"42"' in response.read()
