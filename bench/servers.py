@@ -134,7 +134,8 @@ class BareStack(Server):
         settings = load_settings()
         super().__init__([str(VENV_BIN / "gunicorn"), "--worker-class", "gthread",
                           "--workers", str(settings.workers), "--threads", str(settings.threads),
-                          "--access-logfile", "-", "--bind", "127.0.0.1:{port}", "bench.bare:app"],
+                          "--access-logfile", "-", "--limit-request-line", "8190",
+                          "--bind", "127.0.0.1:{port}", "bench.bare:app"],
                          log, "/healthz", cpu, env={"BENCH_BARE_ANSWERS": str(answers),
                                                     "PYTHONPATH": str(Path(__file__).parent.parent)})
 
