@@ -20,6 +20,7 @@ SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
 MAX_QUERY_CHARS = 100_000
 MAX_NESTING = 100
 OPENERS, CLOSERS = "{([", "})]"
+NOT_A_BRACKET = re.compile(r"[^{}()\[\]]+")
 
 
 class OutboundRequestRefused(ValueError):
@@ -41,7 +42,7 @@ def refuse_too_complex(sparql: str) -> None:
             f"The query is {len(sparql):,} characters long; the limit is {MAX_QUERY_CHARS:,}."
         )
     depth = deepest = 0
-    for char in code_only(sparql):
+    for char in NOT_A_BRACKET.sub("", code_only(sparql)):
         if char in OPENERS:
             depth += 1
             deepest = max(deepest, depth)

@@ -8,7 +8,7 @@ that what is left can be searched for keywords and brackets without a full parse
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # Long strings first, then short ones (with their own escapes), IRIs, and comments.
@@ -32,8 +32,11 @@ def _unescape(text: str) -> str:
     return ESCAPE.sub(decode, text)
 
 
+@lru_cache(maxsize=16)
 def code_only(sparql: str) -> str:
-    """``sparql`` with escapes decoded and strings, IRIs and comments replaced by spaces."""
+    """``sparql`` with escapes decoded and strings, IRIs and comments replaced by spaces.
+
+    Remembered for the last few texts: each check of a request's query asks for it."""
     return BLANKED.sub(" ", _unescape(sparql))
 
 
