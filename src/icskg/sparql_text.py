@@ -46,17 +46,19 @@ def declares_dataset(sparql: str) -> bool:
 
 
 @cache
-def _prefix_use() -> re.Pattern[str]:
+def _prefix_marks() -> tuple[tuple[str, str, str], ...]:
     from icskg.namespaces import PREFIXES
 
-    names = "|".join(re.escape(p) for p in sorted(PREFIXES, key=len, reverse=True))
-    return re.compile(rf"(?<![\w.:-])({names}):")
+    return tuple((name, f"{name}:", f"PREFIX {name}:") for name in PREFIXES)
 
 
-def prefixes_used(sparql: str) -> dict[str, str]:
-    """The icskg prefixes that ``sparql`` may use: declaring only these to the engine saves it
-    parsing all of them on every query. A name mentioned in a string or comment only adds a
-    harmless extra declaration."""
+def prefixes_used(sparql: str) -> dict[str, str] | None:
+    """The icskg prefixes that ``sparql`` may use and does not declare itself (None if none):
+    declaring only these to the engine saves it parsing all of them on every query. A name seen
+    in a string or comment, or declared in another spelling, only adds a harmless declaration.
+    (Plain substring tests: a regular expression over a long query costs more than the engine's
+    own parse of it.)"""
     from icskg.namespaces import PREFIXES
 
-    return {name: PREFIXES[name] for name in set(_prefix_use().findall(sparql))}
+    names = [name for name, use, declared in _prefix_marks() if use in sparql and declared not in sparql]
+    return {name: PREFIXES[name] for name in names} or None
