@@ -531,7 +531,7 @@ def _gaps(results: dict) -> list[str]:
             "under a millisecond, so each server's own cost per request decides. rdflib-endpoint keeps the "
             "parsed form of every query text it has seen, so a repeated cheap query costs it "
             f"{_n(peer)} ms (median p50 over the cheaper queries); icskg's median is "
-            f"{_n(statistics.median(cheap_p50))} ms (see the next point). A 20-fold lead on such queries "
+            f"{_n(statistics.median(cheap_p50))} ms (see below). A 20-fold lead on such queries "
             f"would need icskg to answer over HTTP in about {_n(peer / THROUGHPUT_TARGET)} ms. With a "
             "different text each request (no parsed-query cache) the lead is the one under Targets.")
     for s, scale in results["scales"].items():
