@@ -104,3 +104,5 @@ def test_only_the_prefixes_a_query_uses_and_leaves_undeclared_are_passed_to_the_
     query = "PREFIX ics: <http://example.org/> SELECT * { ?s a ics:X ; org:memberOf ?o ; rdfs:label ?l }"
     assert prefixes_used(query) == {"org": PREFIXES["org"], "rdfs": PREFIXES["rdfs"]}
     assert prefixes_used("SELECT * { ?s ?p ?o }") is None
+    commented_out = "# PREFIX ics: <http://example.org/>\nSELECT * { ?s a ics:X }"
+    assert prefixes_used(commented_out) == {"ics": PREFIXES["ics"]}

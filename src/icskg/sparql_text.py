@@ -54,11 +54,13 @@ def _prefix_marks() -> tuple[tuple[str, str, str], ...]:
 
 def prefixes_used(sparql: str) -> dict[str, str] | None:
     """The icskg prefixes that ``sparql`` may use and does not declare itself (None if none):
-    declaring only these to the engine saves it parsing all of them on every query. A name seen
-    in a string or comment, or declared in another spelling, only adds a harmless declaration.
-    (Plain substring tests: a regular expression over a long query costs more than the engine's
-    own parse of it.)"""
+    declaring only these to the engine saves it parsing all of them on every query. Declarations
+    are looked for in the code only (a commented-out one does not count); a name seen in a string
+    or comment, or declared in another spelling, only adds a harmless declaration. (Plain
+    substring tests: a regular expression over a long query costs more than the engine's own
+    parse of it.)"""
     from icskg.namespaces import PREFIXES
 
-    names = [name for name, use, declared in _prefix_marks() if use in sparql and declared not in sparql]
+    code = code_only(sparql)
+    names = [name for name, use, declared in _prefix_marks() if use in sparql and declared not in code]
     return {name: PREFIXES[name] for name in names} or None
