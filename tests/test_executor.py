@@ -11,6 +11,7 @@ import pytest
 
 from icskg.executor import SLOW_AFTER, QueryProcesses, cpu_seconds
 from icskg.store import Limits
+from tests.processes import wait_until_idle
 
 CHEAP = "ASK { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
 # More than a second of CPU on the real graph: every sub-ICB location paired with every triple.
@@ -62,7 +63,7 @@ def test_a_query_that_uses_the_cpu_is_slowed_and_its_process_chosen_last(data_di
         runner.join()
         assert answers and b"?n" in answers[0].payload
         assert max(niceness) > 0, "its priority was lowered while it ran"
-        time.sleep(0.2)
+        wait_until_idle(w.process.pid for w in pool._idle.queue)
         before = {w.process.pid: cpu_seconds(w.process.pid) for w in pool._idle.queue}
         assert heavy_pid in before, "the process was kept"
         for _ in range(300):
@@ -87,7 +88,7 @@ def test_light_traffic_keeps_to_one_warm_process(data_dir, store):
     try:
         pids = [w.process.pid for w in pool._idle.queue]
         pool.run(CHEAP, [], [], LIMITS)
-        time.sleep(0.5)  # let both finish starting up
+        wait_until_idle(pids)  # both have finished starting up
         before = {pid: cpu_seconds(pid) for pid in pids}
         for _ in range(300):
             pool.run(CHEAP, [], [], LIMITS)

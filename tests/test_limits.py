@@ -14,6 +14,7 @@ import pytest
 from icskg.config import load_settings
 from icskg.store import EmbeddedStore
 from icskg.web import create_app
+from tests.processes import wait_until_idle
 
 CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 CHEAP = "ASK { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
@@ -34,19 +35,14 @@ def cpu_seconds(pid: int) -> float | None:
 def test_timeout_stops_the_query_and_frees_the_cpu(client, store):
     client.get("/sparql", query_string={"query": CHEAP})  # start the query processes
     before = {w.process.pid for w in list(store._processes()._idle.queue)}
-    started = time.monotonic()
     response = client.get("/sparql", query_string={"query": CARTESIAN, "timeout": "1"})
     assert response.status_code == 503
     assert "time limit of 1 s" in response.get_data(as_text=True)
-    assert time.monotonic() - started < 5
     after = {w.process.pid for w in list(store._processes()._idle.queue)}
     stopped = before - after
     assert len(stopped) == 1, "the process that ran the query was replaced"
     assert cpu_seconds(stopped.pop()) is None, "the stopped query's process is gone"
-    time.sleep(1.5)  # let the replacement process finish starting up
-    busy = {pid: cpu_seconds(pid) for pid in after}
-    time.sleep(0.5)
-    assert all((cpu_seconds(pid) or 0) - (cpu or 0) < 0.1 for pid, cpu in busy.items()), "CPU is idle"
+    wait_until_idle(after)  # the replacement starts up, then nothing is left running
     assert client.get("/sparql", query_string={"query": CHEAP}).get_json()["boolean"] is True
 
 
@@ -77,7 +73,7 @@ def test_row_cap_cuts_the_answer_and_says_so(data_dir, store):
 @pytest.mark.slow
 def test_long_queries_do_not_stop_health_checks_and_cheap_queries(live_server):
     def long_query() -> None:
-        url = live_server + "/sparql?" + urlencode({"query": CARTESIAN, "timeout": "4"})
+        url = live_server + "/sparql?" + urlencode({"query": CARTESIAN, "timeout": "10"})
         try:
             urllib.request.urlopen(url, timeout=30).close()
         except OSError:
@@ -86,11 +82,14 @@ def test_long_queries_do_not_stop_health_checks_and_cheap_queries(live_server):
     runners = [threading.Thread(target=long_query) for _ in range(2)]
     for runner in runners:
         runner.start()
-    time.sleep(0.5)
-    started = time.monotonic()
+    time.sleep(0.5)  # the long queries reach the server (if not, they only run later)
     with urllib.request.urlopen(live_server + "/healthz", timeout=10) as health:
         assert health.status == 200
-    assert time.monotonic() - started < 1.0
+    cheap = live_server + "/sparql?" + urlencode({"query": CHEAP})
+    with urllib.request.urlopen(urllib.request.Request(
+            cheap, headers={"Accept": "application/sparql-results+json"}), timeout=10) as answer:
+        assert b"true" in answer.read()
+    assert all(runner.is_alive() for runner in runners), "answered while the long queries ran"
     for runner in runners:
         runner.join()
 
