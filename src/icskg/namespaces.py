@@ -150,6 +150,65 @@ class ICS(DefinedNamespace):
     minimumCount: URIRef
     maximumCount: URIRef
     appliesTo: URIRef
+    # governance: records (meetings, decisions, interests, plans and reports, checks on members)
+    Meeting: URIRef
+    Decision: URIRef
+    ServiceChangeDecision: URIRef
+    DecisionRule: URIRef
+    RegisterOfInterests: URIRef
+    Declaration: URIRef
+    IndependentSectorProvider: URIRef
+    PlanOrReport: URIRef
+    JointForwardPlan: URIRef
+    JointCapitalResourceUsePlan: URIRef
+    AnnualReport: URIRef
+    AnnualAccounts: URIRef
+    PerformanceAssessment: URIRef
+    IntegratedCareStrategy: URIRef
+    JointStrategicNeedsAssessment: URIRef
+    GreenPlan: URIRef
+    DigitalTransformationPlan: URIRef
+    DisqualifyingFact: URIRef
+    meetingOf: URIRef
+    heldInPublic: URIRef
+    publicExcludedBy: URIRef
+    papersPublishedAt: URIRef
+    minutesPublishedAt: URIRef
+    decidedBy: URIRef
+    takenAt: URIRef
+    hadRegardTo: URIRef
+    publicInvolvementRecord: URIRef
+    decisionMethod: URIRef
+    grantsVetoTo: URIRef
+    quorumCount: URIRef
+    quorumRequires: URIRef
+    actsAsDelegateFor: URIRef
+    speaksFor: URIRef
+    hasRegisterOfInterests: URIRef
+    inRegister: URIRef
+    declaredBy: URIRef
+    interestKind: URIRef
+    interestIn: URIRef
+    interestArose: URIRef
+    recordedOn: URIRef
+    preparedBy: URIRef
+    preparedOn: URIRef
+    financialYear: URIRef
+    horizonYears: URIRef
+    covers: URIRef
+    consulted: URIRef
+    sharedWith: URIRef
+    reviewedOn: URIRef
+    assessmentOf: URIRef
+    auditedBy: URIRef
+    adopts: URIRef
+    fitAndProperTestPassedOn: URIRef
+    nolanUndertakingGivenOn: URIRef
+    roleSpecificationMetOn: URIRef
+    hasDisqualifyingFact: URIRef
+    ground: URIRef
+    nameInOrder: URIRef
+    areaInOrder: URIRef
 
     # legislation and policy (ontology/legislation-policy.ttl): documents, options, events
     PolicyDocument: URIRef
@@ -251,6 +310,11 @@ REGIME = Namespace(BASE + "def/regime/")
 TOPIC = Namespace(BASE + "def/topic/")
 EVIDENCE = Namespace(BASE + "def/evidence/")
 DUTY_KIND = Namespace(BASE + "def/duty-kind/")
+CONTENT = Namespace(BASE + "def/content/")
+INTEREST_KIND = Namespace(BASE + "def/interest-kind/")
+DECISION_METHOD = Namespace(BASE + "def/decision-method/")
+DISQUALIFICATION = Namespace(BASE + "def/disqualification-ground/")
+SECTOR = Namespace(BASE + "def/sector/")
 OFFICE = Namespace(BASE + "id/office/")
 AGENT = Namespace(BASE + "id/agent/")
 DOC = Namespace(BASE + "id/doc/")
@@ -293,6 +357,11 @@ PREFIXES: dict[str, str] = {
     "topic": str(TOPIC),
     "evidence": str(EVIDENCE),
     "dutykind": str(DUTY_KIND),
+    "content": str(CONTENT),
+    "interestkind": str(INTEREST_KIND),
+    "decisionmethod": str(DECISION_METHOD),
+    "disqualification": str(DISQUALIFICATION),
+    "sector": str(SECTOR),
     "office": str(OFFICE),
     "agent": str(AGENT),
     "doc": str(DOC),
