@@ -27,6 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from icskg.formats import Format, finish
+from icskg.offline import NetworkNotIsolated, cut_off_network
 from icskg.store import (
     Busy,
     Limits,
@@ -120,7 +121,13 @@ def _evaluate(store: ox.Store, request: tuple) -> tuple:
 
 
 def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
-    """The child's loop: open the store read-only (reopening after a rebuild) and answer."""
+    """The child's loop: leave the network, open the store read-only (reopening after a rebuild)
+    and answer. A child that cannot leave the network answers nothing (fail closed)."""
+    try:  # first, while the process has one thread (the store starts more)
+        cut_off_network()
+        refusal = None
+    except NetworkNotIsolated as exc:
+        refusal = str(exc)
     if memory_bytes:
         # RLIMIT_DATA bounds what a query can allocate; unlike RLIMIT_AS it leaves out the
         # store's memory-mapped files and thread stacks, which are not the query's doing.
@@ -138,7 +145,8 @@ def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
         return store
 
     try:  # open now, so the first query does not pay for it
-        current()
+        if not refusal:
+            current()
     except (OSError, RuntimeError):
         pass  # reported to the first request
     while True:
@@ -146,6 +154,9 @@ def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
             request = connection.recv()
         except EOFError:
             return
+        if refusal:
+            connection.send(("offline", None, refusal, False, 0.0))
+            continue
         try:
             opened_store = current()
         except (OSError, RuntimeError) as exc:
@@ -273,6 +284,8 @@ class QueryProcesses:
             self._idle.put(worker)
         if status == "syntax":
             raise QuerySyntaxError(payload)
+        if status == "offline":
+            raise StoreError(payload)
         if status == "unavailable":
             raise StoreError(f"The store is damaged: {payload}. Run `icskg build` to rebuild it.")
         if status == "failed":

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from multiprocessing.connection import Connection
 
+from icskg.offline import NetworkNotIsolated, cut_off_network
 from icskg.validation.inputs import Input, InputError
 
 
@@ -39,11 +40,14 @@ def _child(connection: Connection, inputs: list[Input], regime: Sequence[str], a
     from icskg.validate import validate
 
     try:
+        cut_off_network()  # an upload's parsers and pySHACL can reach nothing
         connection.send(("ok", validate(inputs, regime, as_of, today=today, max_bytes=max_bytes)))
     except (InputError, ValueError) as exc:
         connection.send(("input", str(exc)))
     except MemoryError:
         connection.send(("failed", f"the validation needed more than {memory_mb:,} MB of memory"))
+    except NetworkNotIsolated as exc:
+        connection.send(("offline", str(exc)))
     finally:
         connection.close()
 
@@ -86,6 +90,8 @@ def validate_bounded(
         receiver.close()
     if kind == "input":
         raise InputError(payload)
+    if kind == "offline":
+        raise ValidationFailed(f"The validation was not run: {payload}")
     if kind == "failed":
         raise ValidationFailed(f"The validation stopped: {payload}; send less data.")
     return payload
