@@ -56,3 +56,30 @@ def test_cors_can_be_limited_or_turned_off(data_dir, store):
     off = create_app(load_settings({"data_dir": data_dir, "cors_origins": ""}, environ={})).test_client()
     assert "Access-Control-Allow-Origin" not in off.get(
         "/healthz", headers={"Origin": "https://a.example"}).headers
+
+
+def test_new_code_invalidates_old_etags(client, monkeypatch):
+    """A release that changes a reader, template or shape but not the data must not be answered
+    with a 304 for what the old code said."""
+    page = client.get("/")
+    monkeypatch.setattr("icskg.web.caching.code_fingerprint", lambda: "a-newer-release")
+    assert client.get("/", headers={"If-None-Match": page.headers["ETag"]}).status_code == 200
+
+
+def test_the_code_fingerprint_covers_templates(tmp_path, monkeypatch):
+    import shutil
+
+    from icskg import fingerprint
+
+    package = tmp_path / "icskg"
+    shutil.copytree(fingerprint._PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "_PACKAGE_DIR", package)
+    fingerprint._read.cache_clear()
+    before = fingerprint.code_fingerprint()
+    (package / "web" / "templates" / "home.html").write_text("changed", encoding="utf-8")
+    fingerprint._read.cache_clear()
+    try:
+        assert fingerprint.code_fingerprint() != before
+    finally:
+        monkeypatch.undo()
+        fingerprint._read.cache_clear()

@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
 from icskg import __version__, policy, resources
+from icskg.fingerprint import code_fingerprint
 from icskg.namespaces import GRAPH, ICS, ID, ONTOLOGY, SOURCE, bind_prefixes
 from icskg.sources import READERS, SourceError
 from icskg.store import GraphSource, Store
@@ -49,7 +50,7 @@ def _parse_turtle(path: Path) -> Graph:
 
 
 def _sha256(paths: list[Path]) -> str:
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(code_fingerprint().encode())  # new readers make a new dataset
     for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -108,7 +108,11 @@ def reason(paths: Iterable[Path] | None = None) -> ReasoningReport:
 
     :raises ReasonError: if Java is missing, an input is malformed or HermiT fails to run.
     """
-    import owlready2  # imported here: it is slow to import and only this command needs it
+    try:  # an optional extra: slow to import, 27 MB with its jars, and only this command needs it
+        import owlready2
+    except ImportError as exc:
+        raise ReasonError("icskg reason needs owlready2: install the extra with "
+                          "pip install 'icskg[reason]'.") from exc
 
     paths = list(paths) if paths is not None else [*resources.ontology_files(), *policy_files()]
     graph, retyped, unsupported = reasoner_graph(paths)

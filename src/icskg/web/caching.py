@@ -1,8 +1,9 @@
 """HTTP caching and CORS for read-only answers.
 
-An answer depends only on the request and the dataset version, so its ETag is a hash of both and
-can be checked *before* any work: a matching ``If-None-Match`` gets 304 without running the query.
-``Last-Modified`` is when the served build completed.
+An answer depends only on the request, the dataset version and the code that answers, so its ETag
+is a hash of the three and can be checked *before* any work: a matching ``If-None-Match`` gets 304
+without running the query. ``Last-Modified`` is when the served build completed or the code
+changed, whichever is later.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from functools import lru_cache
 from flask import Flask, Response, current_app, g, request
 from werkzeug.http import http_date
 
+from icskg.fingerprint import code_fingerprint, code_modified
 from icskg.store import StoreError
 
 CACHEABLE_METHODS = ("GET", "HEAD")
@@ -33,7 +35,8 @@ def _compute_etag() -> str | None:
         version = current_app.extensions["icskg.store"].info()["version"]
     except StoreError:
         return None
-    identity = "\n".join((version, request.full_path, request.headers.get("Accept", "")))
+    identity = "\n".join((version, code_fingerprint(), request.full_path,
+                          request.headers.get("Accept", "")))
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
@@ -62,7 +65,7 @@ def init_app(app: Flask) -> None:
             response.set_etag(etag)
             built_at = current_app.extensions["icskg.store"].info().get("built_at")
             if built_at:
-                response.headers["Last-Modified"] = _http_date(built_at)
+                response.headers["Last-Modified"] = _http_date(max(built_at, code_modified()))
             response.headers.setdefault("Cache-Control", f"public, max-age={settings.cache_seconds}")
             response.vary.add("Accept")
         if settings.cors_origins:

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from icskg import __version__, resources
+from icskg import __version__
 from icskg.config import Settings
+from icskg.fingerprint import code_fingerprint
 from icskg.validate import parse_day
 from icskg.validation.regimes import regimes
 from icskg.web import current_store, error_response
@@ -50,11 +51,8 @@ def _compute(settings: Settings, day: date, target: str) -> None:
 
 
 def _fingerprint(version: str) -> str:
-    """The dataset version, the shapes and icskg's own version: what the matrix depends on."""
-    digest = hashlib.sha256(f"{version} {__version__}".encode())
-    for path in sorted(resources.SHAPES_DIR.glob("*.ttl")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    """The dataset version and the code and shapes: what the matrix depends on."""
+    return hashlib.sha256(f"{version} {code_fingerprint()}".encode()).hexdigest()[:16]
 
 
 def _matrix(settings: Settings, version: str, day: date) -> dict:
