@@ -78,9 +78,9 @@ RULES_PROVISIONS = {
     "ukpga/2006/41/section/" + s for s in (
         "14Z25", "14Z26", "14Z30", "14Z34", "14Z35", "14Z36", "14Z37", "14Z38", "14Z39", "14Z40", "14Z41",
         "14Z42", "14Z43", "14Z44", "14Z45", "14Z52", "14Z54", "14Z56", "14Z57", "14Z58", "14Z59", "65Z5",
-        "65Z6", "223GB")
-} | {"ukpga/2006/41/schedule/1B", "ukpga/2007/28/section/116ZA", "ukpga/2007/28/section/116ZB",
-     "ukpga/2007/28/section/116B", "ukpga/2012/7/section/194"}
+        "65Z6", "223GB", "223GC", "26A")
+} | {"ukpga/2022/31", "ukpga/2022/31/section/8", "ukpga/2006/41/schedule/1B", "ukpga/2007/28/section/116ZA",
+     "ukpga/2007/28/section/116ZB", "ukpga/2007/28/section/116B", "ukpga/2012/7/section/194"}
 
 
 def test_the_named_statutory_duties_have_holders_and_provisions(select):
@@ -116,3 +116,55 @@ def test_a_malformed_policy_file_fails_the_build_naming_the_file(tmp_path):
     (policy / "broken.ttl").write_text("@prefix ics: <https://w3id.org/icskg/def/> .\nics:x ics:y .\n")
     with pytest.raises(BuildError, match=r"broken\.ttl: not valid Turtle"):
         build_graphs(policy_dir=policy)
+
+
+# --- facts the review of issue 14 found wrong or unsupported ----------------------------------
+def test_the_boards_financial_duties_begin_at_223gc_and_223gb_is_nhs_englands_power(select):
+    rows = select("""SELECT ?f ?kind ?holder WHERE {
+        ?f ics:legalBasis ?s ; a ?kind ; ics:holder ?holder . FILTER(?kind IN (ics:Duty, ics:Power))
+        VALUES ?s { <http://www.legislation.gov.uk/id/ukpga/2006/41/section/223GB>
+                    <http://www.legislation.gov.uk/id/ukpga/2006/41/section/223GC> } }""")
+    by_fact = {(r["f"].rsplit("/", 1)[1], r["kind"].rsplit("/", 1)[1]) for r in rows}
+    assert by_fact == {("financial-duties", "Duty"), ("nhse-financial-directions-to-icbs", "Power")}
+    basis = select("SELECT ?s WHERE { duty:financial-duties ics:legalBasis ?s }")
+    assert basis == [{"s": "http://www.legislation.gov.uk/id/ukpga/2006/41/section/223GC"}]
+    power = select("SELECT ?holder WHERE { duty:nhse-financial-directions-to-icbs ics:holder ?holder }")
+    assert power == [{"holder": "https://w3id.org/icskg/id/org/X24"}]
+
+
+def test_the_fourth_purpose_says_only_what_the_briefings_say(select):
+    rows = select("SELECT ?d WHERE { <list/next-steps-purposes/4> skos:definition ?d }".replace(
+        "<list/", "<https://w3id.org/icskg/id/list/"))
+    assert len(rows) == 1
+    for word in ("employer", "buyer", "landowner"):
+        assert word not in rows[0]["d"]
+
+
+def test_the_icp_engagement_document_has_its_three_publishers(select):
+    rows = select("SELECT ?p WHERE { doc:icp-engagement-document-2021 dcterms:publisher ?p }")
+    assert {r["p"].rsplit("/", 1)[1] for r in rows} == {"dhsc", "X24", "local-government-association"}
+
+
+def test_the_single_pot_belongs_to_the_financial_framework_not_to_an_option(select):
+    assert select("SELECT ?r WHERE { finance:single-pot ics:regime ?r }") == []
+    rows = select("SELECT ?label WHERE { finance:single-pot dcterms:isPartOf/rdfs:label ?label }")
+    assert rows == [{"label": "Financial framework"}]
+
+
+def test_april_2022_dates_the_design_frameworks_digital_foundations_not_its_plan(select):
+    rows = select("""SELECT ?e WHERE { ?e ics:targetDate "2022-04-01"^^xsd:date ;
+                                          dcterms:source doc:ics-design-framework-briefing-2021 }""")
+    assert [r["e"].rsplit("/", 1)[1] for r in rows] == ["design-framework-digital-foundations-by-april-2022"]
+
+
+def test_every_policy_fact_has_a_locator(select):
+    missing = select(f"""SELECT DISTINCT ?fact WHERE {{ GRAPH graph:policy {{
+        {FACT_KINDS} ?fact a ?kind . FILTER NOT EXISTS {{ ?fact ics:locator ?where }} }} }}""")
+    assert missing == []
+
+
+def test_nhs_englands_regions_are_its_units(select):
+    rows = select("""SELECT ?region ?parent WHERE { ?region a ics:NHSEnglandRegion .
+                     OPTIONAL { ?region org:unitOf ?parent } }""")
+    assert len(rows) == 7
+    assert {r["parent"] for r in rows} == {"https://w3id.org/icskg/id/org/X24"}

@@ -332,6 +332,8 @@ ONS_GEOGRAPHY = Namespace("http://statistics.data.gov.uk/id/statistical-geograph
 ODS_SYSTEM = URIRef("https://fhir.nhs.uk/Id/ods-organization-code")
 LEGISLATION = Namespace("http://www.legislation.gov.uk/id/")
 HEALTH_AND_CARE_ACT_2022 = LEGISLATION["ukpga/2022/31"]
+NHS_ENGLAND = ORG_ID["X24"]
+"""NHS England, by the ODS code it reports under (X24); its regions are units of it."""
 OGL_3 = URIRef(
     "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 )

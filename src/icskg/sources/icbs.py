@@ -7,7 +7,7 @@ from pathlib import Path
 from rdflib import Graph, Literal
 from rdflib.namespace import ORG, RDF, RDFS, SKOS
 
-from icskg.namespaces import AREA, HEALTH_AND_CARE_ACT_2022, ICP_ID, ICS, ICS_ID
+from icskg.namespaces import AREA, HEALTH_AND_CARE_ACT_2022, ICP_ID, ICS, ICS_ID, NHS_ENGLAND
 from icskg.sources.common import (
     add_area,
     add_label,
@@ -60,6 +60,8 @@ def build(directory: Path) -> Graph:
         g.add((partnership, ICS.coversArea, area))
 
         g.add((region, RDF.type, ICS.NHSEnglandRegion))
+        g.add((region, ORG.unitOf, NHS_ENGLAND))
+        g.add((NHS_ENGLAND, ORG.hasUnit, region))
         add_label(g, region, f"NHS England {row['nhs_region_name']}")
         g.add((region, SKOS.altLabel, Literal(row["nhs_region_name"], lang="en")))
         add_ods_code(g, region, row["nhs_region_ods"])

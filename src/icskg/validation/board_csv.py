@@ -21,7 +21,17 @@ from datetime import date, datetime
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SKOS, XSD
 
-from icskg.namespaces import EXPERTISE, ICS, MEMBERSHIP, OFFICE, ORG_ID, PERSON, ROLE, bind_prefixes
+from icskg.namespaces import (
+    EXPERTISE,
+    ICS,
+    MEMBERSHIP,
+    NHS_ENGLAND,
+    OFFICE,
+    ORG_ID,
+    PERSON,
+    ROLE,
+    bind_prefixes,
+)
 from icskg.validation.inputs import InputError
 from icskg.validation.vocabulary import ontology
 
@@ -29,7 +39,6 @@ REQUIRED = ("name", "role", "nominated by", "appointed by", "start", "end")
 OPTIONAL = ("approved by", "employed by", "expertise", "icb", "source")
 TEMPLATE_HEADER = ",".join([*REQUIRED, *OPTIONAL])
 MAX_ROWS = 1000
-NHS_ENGLAND = ORG_ID["X24"]
 SECRETARY_OF_STATE = OFFICE["secretary-of-state-for-health-and-social-care"]
 ODS = re.compile(r"^[A-Z0-9]{3,6}$")
 LIST_SEPARATOR = re.compile(r"\s*[;+]\s*|\s+and\s+(?=deputy|senior)", re.IGNORECASE)
