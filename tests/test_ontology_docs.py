@@ -14,12 +14,30 @@ from icskg.namespaces import GRAPH, ICS, ONTOLOGY, ROLE
 
 
 @pytest.fixture()
-def page(client) -> str:
+def index(client) -> str:
     response = client.get("/def/")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     assert "Accept" in response.vary
     return response.get_data(as_text=True)
+
+
+@pytest.fixture()
+def page(client) -> str:
+    """The whole documentation on one page."""
+    response = client.get("/def/ics.html")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_index_lists_every_term_by_module_each_with_its_own_page(client, index):
+    for term in ICS.__annotations__:
+        assert f'href="/def/{term}"' in index, f"ics:{term} is not in the index"
+    assert len(index) < 200_000 and 'id="term-filter"' in index
+    for module in ("governance", "finance", "engagement"):
+        assert f"icskg ontology: {module} module" in index
+    term = client.get("/def/IntegratedCareBoard", headers={"Accept": "text/html"})
+    assert term.status_code == 200 and "<h1>Integrated Care Board</h1>" in term.get_data(as_text=True)
 
 
 def test_every_term_of_the_ontology_has_an_entry_with_its_definition(page):

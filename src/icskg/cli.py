@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from icskg import __version__
+from icskg import __version__, search
 from icskg.build import BuildError, build_store
 from icskg.config import Settings, load_settings
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
@@ -62,6 +62,7 @@ def _run_build(settings: Settings) -> None:
         def progress(step: str) -> None:
             bar.update(1, step)
         result = build_store(store, progress=progress)
+    search.ensure_index(store, settings.data_dir)
     seconds = time.perf_counter() - started
     click.echo(f"Built dataset {result.version[:12]} in {seconds:.1f} s: "
                f"{result.triples:,} triples in {len(result.graphs)} named graphs")
@@ -181,7 +182,9 @@ def _load_files_or_exit(data_dir: Path, specs: tuple[str, ...]) -> None:
     """Load the files given to ``serve --data`` into a store of their own (in a child process)."""
     try:
         sources, version = graph_sources(specs)
-        EmbeddedStore(data_dir).replace_dataset(sources, {"version": version, "files": list(specs)})
+        store = EmbeddedStore(data_dir)
+        store.replace_dataset(sources, {"version": version, "files": list(specs)})
+        search.ensure_index(store, data_dir)
     except (LoadError, StoreError, OSError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)

@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.extensions["icskg.store"] = store or open_store(settings)
 
     from icskg.web import (
+        browse,
         caching,
         compliance,
         dataset,
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         ontology_docs,
         openapi,
         pages,
+        rules,
+        search,
         sparql,
         validate,
     )
@@ -51,6 +54,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(validate.bp)
     app.register_blueprint(compliance.bp)
+    app.register_blueprint(browse.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(rules.bp)
 
     @app.after_request
     def secure(response: Response) -> Response:

@@ -66,8 +66,8 @@ def humanise(iri: str) -> str:
 
 
 def is_ours(iri: str) -> bool:
-    """True for IRIs this server dereferences (``/id/...``, ``/def/...``)."""
-    return iri.startswith((BASE + "id/", BASE + "def/"))
+    """True for IRIs this server has pages for (``/id/``, ``/def/``, ``/graph/``, ``/shapes/``)."""
+    return iri.startswith((BASE + "id/", BASE + "def/", BASE + "graph/", BASE + "shapes/"))
 
 
 @dataclass

@@ -55,11 +55,12 @@ def _ontology(fmt: Format) -> Response:
     return response
 
 
-def _page() -> Response:
+def _page(full: bool = False) -> Response:
+    """The index of terms by module (``/def/``), or every term's entry on one page (``/def/ics.html``)."""
     store = current_store()
     doc = _documentation(store.info()["version"], store)
     page = render_template("ontology.html", version=__version__, doc=doc, anchor=anchor,
-                           documented=doc.documented, downloads=DOWNLOADS)
+                           documented=doc.documented, downloads=DOWNLOADS, full=full)
     return Response(page, mimetype="text/html")
 
 
@@ -85,7 +86,7 @@ def ontology() -> Response:
 def ontology_file(extension: str) -> Response:
     """The ontology in the format its extension names (``ttl``, ``rdf``, ``jsonld``, ``nt``, ``html``)."""
     if extension == "html":
-        return _with_alternates(_page())
+        return _with_alternates(_page(full=True))
     fmt = next((f for f in DOWNLOADS if f.extension == extension), None)
     if fmt is None:
         known = ", ".join(["html", *(f.extension for f in DOWNLOADS)])
