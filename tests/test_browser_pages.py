@@ -105,3 +105,19 @@ def test_ics_page_shows_the_diagram_and_its_boxes_link(page, live_server):
     page.wait_for_url(live_server + "/id/org/QYG")
     assert "Integrated Care Board" in page.inner_text("h1")
     assert page.problems == []
+
+
+def test_a_trusts_links_out_are_grouped_by_publisher_and_nothing_is_fetched_from_them(page, live_server):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(live_server + "/id/org/RBL")
+    groups = page.locator("#links-out .publisher")
+    names = [groups.nth(i).locator("dt").inner_text() for i in range(groups.count())]
+    assert names[:2] == ["NHS Organisation Data Service", "Care Quality Commission"]
+    ods = groups.nth(0).locator("a")
+    assert ods.get_attribute("href") == "https://directory.spineservices.nhs.uk/ORD/2-0-0/organisations/RBL"
+    assert "external" in ods.get_attribute("rel")
+    assert groups.nth(1).locator("a").get_attribute("href") == "https://www.cqc.org.uk/provider/RBL"
+    assert page.is_visible("#links-out >> text=NHS Organisation Data Service")
+    assert requested and all(url.startswith(live_server) for url in requested), requested
+    assert page.problems == []

@@ -11,6 +11,7 @@ import pytest
 from icskg import resources
 from icskg.build import BuildError, build_graphs, build_store
 from icskg.namespaces import GRAPH
+from icskg.sources import READERS
 from icskg.store import EmbeddedStore, StoreError
 
 TABLES = resources.SOURCE_TABLES_DIR
@@ -115,11 +116,30 @@ def test_links_out_to_ons_and_the_ods_identifier_system(select):
     assert count(select, "?x rdfs:seeAlso <http://www.legislation.gov.uk/id/ukpga/2022/31>") >= 42
 
 
+def test_every_body_with_an_ods_code_links_to_its_ods_record(select):
+    unlinked = select("""SELECT ?body WHERE { ?body ics:odsCode ?code
+        FILTER NOT EXISTS { ?body rdfs:seeAlso ?record
+          FILTER(?record = IRI(CONCAT(STR(odsrecord:), ?code))) } }""")
+    assert unlinked == []
+    x24 = select("SELECT ?g WHERE { GRAPH ?g { nhsorg:X24 rdfs:seeAlso odsrecord:X24 } }")
+    assert x24 == [{"g": str(GRAPH.policy)}]
+
+
+def test_publishers_link_to_their_govuk_pages_and_each_is_described(select):
+    rows = select("""SELECT ?publisher ?label ?page WHERE {
+        GRAPH graph:govuk-organisations { ?publisher rdfs:seeAlso ?page }
+        OPTIONAL { ?publisher rdfs:label ?label } } ORDER BY ?page""")
+    assert [r["page"].rsplit("/", 1)[1] for r in rows] == [
+        "department-of-health-and-social-care", "nhs-commissioning-board", "nhs-improvement",
+        "the-national-archives"]
+    assert all(r["label"] for r in rows), "a GOV.UK link names a publisher the policy data lacks"
+
+
 def test_every_named_graph_has_its_provenance(select, store):
     # graph/policy comes from curated Turtle, not tables: tests/test_policy.py checks its provenance.
     curated = (str(GRAPH.meta), str(GRAPH.ontology), str(GRAPH.policy))
     data_graphs = [g for g in store.graphs() if g not in curated]
-    assert len(data_graphs) == 6
+    assert len(data_graphs) == len(READERS)
     for graph in data_graphs:
         facts = select(f"""
             SELECT ?table ?licence ?vintage ?upstream ?sha WHERE {{ GRAPH graph:meta {{

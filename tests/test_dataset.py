@@ -5,7 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
+
+from icskg.namespaces import ICS
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 DATASET = URIRef("https://w3id.org/icskg/id/dataset/icskg")
@@ -47,12 +49,40 @@ def test_void_describes_the_live_dataset(client, store):
     assert (DATASET, VOID.sparqlEndpoint, URIRef("http://localhost/sparql")) in void
     linksets = set(void.subjects(RDF.type, VOID.Linkset))
     targets = {str(void.value(ls, VOID.objectsTarget)) for ls in linksets}
-    assert targets == {"http://statistics.data.gov.uk/", "http://www.legislation.gov.uk/"}
+    assert targets == {"http://statistics.data.gov.uk/", "http://www.legislation.gov.uk/",
+                       "https://directory.spineservices.nhs.uk/ORD/2-0-0/",
+                       "https://www.gov.uk/government/organisations", "https://www.cqc.org.uk/"}
     assert all(void.value(ls, VOID.triples).toPython() > 0 for ls in linksets)
     assert len(list(void.objects(DATASET, VOID.exampleResource))) >= 3
     dumps = {str(d) for d in void.objects(DATASET, VOID.dataDump)}
     assert dumps == {"http://localhost/download/icskg.trig", "http://localhost/download/icskg.nq"}
     assert void.value(predicate=RDF.type, object=DCAT.DataService) is not None
+
+
+def linkset_counts(void: Graph) -> dict[tuple[str, str], int]:
+    """(target, predicate) -> the number of links VoID gives."""
+    return {(str(void.value(ls, VOID.objectsTarget)), str(void.value(ls, VOID.linkPredicate))):
+            void.value(ls, VOID.triples).toPython()
+            for ls in void.subjects(RDF.type, VOID.Linkset)}
+
+
+def test_void_counts_each_link_set_as_the_store_holds_it(client, select):
+    """Each link set's count is the number of links a query over the store finds, and the link
+    sets cover every organisation with an ODS code and every area with its GSS code."""
+    counts = linkset_counts(parse(client.get("/.well-known/void")))
+    see_also, same_as = str(RDFS.seeAlso), "http://www.w3.org/2002/07/owl#sameAs"
+    ods_codes = select("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ics:odsCode ?c }")[0]["n"]
+    assert counts["https://directory.spineservices.nhs.uk/ORD/2-0-0/", see_also] == int(ods_codes)
+    areas = select("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ics:Area ; ics:gssCode ?c }")[0]["n"]
+    assert counts["http://statistics.data.gov.uk/", same_as] == int(areas)
+    trusts = select("SELECT (COUNT(*) AS ?n) WHERE { ?t a/rdfs:subClassOf* ics:NHSProviderTrust }")[0]["n"]
+    assert counts["https://www.cqc.org.uk/", see_also] == int(trusts)
+    assert counts["https://www.gov.uk/government/organisations", see_also] == 4
+    legislation = "http://www.legislation.gov.uk/"
+    assert counts[legislation, see_also] >= 42  # at least each ICB to the Health and Care Act 2022
+    duties = select("SELECT (COUNT(*) AS ?n) WHERE { ?d ics:legalBasis ?p "
+                    'FILTER(STRSTARTS(STR(?p), "http://www.legislation.gov.uk/id/")) }')[0]["n"]
+    assert counts[legislation, str(ICS.legalBasis)] == int(duties) > 0
 
 
 def test_void_in_other_formats(client):

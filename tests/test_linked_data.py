@@ -126,13 +126,39 @@ def test_page_of_many_inbound_links_offers_them_all_in_the_query_page(client, se
     assert len(answer.get_data(as_text=True).strip().splitlines()) == practices + 1
 
 
-def test_links_out_to_ons_and_legislation_are_prominent(client):
-    icb = client.get("/id/org/QYG", headers={"Accept": BROWSER}).get_data(as_text=True)
-    prominent = icb.split('id="links-out"')[1].split("</ul>")[0]
-    assert "http://statistics.data.gov.uk/id/statistical-geography/E54000008" in prominent
-    assert "http://www.legislation.gov.uk/id/ukpga/2022/31" in prominent
-    council = client.get("/id/la/E08000015", headers={"Accept": BROWSER}).get_data(as_text=True)
-    assert "http://statistics.data.gov.uk/id/statistical-geography/E08000015" in council
+def links_out(html: str) -> dict[str, list[str]]:
+    """Publisher -> the addresses the page's links-out section lists under it."""
+    section = html.split('<section id="links-out">')[1].split("</section>")[0]
+    groups = re.findall(r'<div class="publisher"><dt>([^<]*)</dt>(.*?)</div>', section, re.S)
+    return {unescape(name): re.findall(r'href="([^"]+)"', body) for name, body in groups}
+
+
+def test_links_out_are_in_one_place_grouped_by_publisher(client):
+    icb = links_out(client.get("/id/org/QYG", headers={"Accept": BROWSER}).get_data(as_text=True))
+    assert list(icb)[:3] == ["ONS statistical geography", "NHS Organisation Data Service",
+                             "legislation.gov.uk"]
+    assert icb["ONS statistical geography"] == [
+        "http://statistics.data.gov.uk/id/statistical-geography/E54000008"]
+    assert icb["NHS Organisation Data Service"] == [
+        "https://directory.spineservices.nhs.uk/ORD/2-0-0/organisations/QYG"]
+    assert icb["legislation.gov.uk"] == ["http://www.legislation.gov.uk/id/ukpga/2022/31"]
+    council = links_out(client.get("/id/la/E08000015", headers={"Accept": BROWSER}).get_data(as_text=True))
+    assert "http://statistics.data.gov.uk/id/statistical-geography/E08000015" in council[
+        "ONS statistical geography"]
+    trust = links_out(client.get("/id/org/RBL", headers={"Accept": BROWSER}).get_data(as_text=True))
+    assert trust["Care Quality Commission"] == ["https://www.cqc.org.uk/provider/RBL"]
+    assert trust["NHS Organisation Data Service"] == [
+        "https://directory.spineservices.nhs.uk/ORD/2-0-0/organisations/RBL"]
+    publisher = links_out(client.get("/id/agent/dhsc", headers={"Accept": BROWSER}).get_data(as_text=True))
+    assert publisher == {"GOV.UK": [
+        "https://www.gov.uk/government/organisations/department-of-health-and-social-care"]}
+
+
+def test_practices_and_pcns_link_to_their_ods_records(client):
+    for code in ("A81001", "U89141"):
+        page = links_out(client.get(f"/id/org/{code}", headers={"Accept": BROWSER}).get_data(as_text=True))
+        assert page["NHS Organisation Data Service"] == [
+            f"https://directory.spineservices.nhs.uk/ORD/2-0-0/organisations/{code}"]
 
 
 def test_provenance_names_graph_source_table_vintage_and_licence(client):

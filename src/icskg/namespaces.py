@@ -330,6 +330,11 @@ ONTOLOGY = URIRef(BASE + "def/")
 # Links out.
 ONS_GEOGRAPHY = Namespace("http://statistics.data.gov.uk/id/statistical-geography/")
 ODS_SYSTEM = URIRef("https://fhir.nhs.uk/Id/ods-organization-code")
+# The ODS ORD API's organisation endpoint: one organisation's full record, by ODS code.
+ODS_RECORD = Namespace("https://directory.spineservices.nhs.uk/ORD/2-0-0/organisations/")
+# GOV.UK organisation pages, by slug.
+GOVUK_ORGANISATION = Namespace("https://www.gov.uk/government/organisations/")
+CQC_PROVIDER = Namespace("https://www.cqc.org.uk/provider/")
 LEGISLATION = Namespace("http://www.legislation.gov.uk/id/")
 HEALTH_AND_CARE_ACT_2022 = LEGISLATION["ukpga/2022/31"]
 NHS_ENGLAND = ORG_ID["X24"]
@@ -389,6 +394,9 @@ PREFIXES: dict[str, str] = {
     "vann": str(VANN),
     "onsgeo": str(ONS_GEOGRAPHY),
     "leg": str(LEGISLATION),
+    "odsrecord": str(ODS_RECORD),
+    "govukorg": str(GOVUK_ORGANISATION),
+    "cqc": str(CQC_PROVIDER),
 }
 
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
-from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, XSD
+from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, XSD
 
 from icskg import resources
+from icskg.links import ods_record
 from icskg.namespaces import ICS, bind_prefixes
 
 
@@ -77,8 +78,19 @@ def build(reference: Iterable[Graph], ontology: Graph, directory: Path | None = 
             policy.parse(path, format="turtle")
         except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
             raise PolicyError(f"{path}: not valid Turtle ({exc})") from exc
-    _link_change_events(policy, ReadOnlyGraphAggregate(list(reference)), ontology)
+    reference_graph = ReadOnlyGraphAggregate(list(reference))
+    _link_change_events(policy, reference_graph, ontology)
+    _link_ods_records(policy, reference_graph)
     return policy
+
+
+def _link_ods_records(policy: Graph, reference: Graph) -> None:
+    """Link each body the policy data gives an ODS code (NHS England, X24) to its ODS record, as
+    the table readers do for theirs, unless a table already does."""
+    for body, code in list(policy.subject_objects(ICS.odsCode)):
+        link = (body, RDFS.seeAlso, ods_record(str(code)))
+        if link not in reference:
+            policy.add(link)
 
 
 def sources(policy: Graph) -> set[URIRef]:

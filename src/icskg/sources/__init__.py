@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from icskg.sources import icb_leaders, icbs, local_authorities, pcns, sub_icb_locations, trusts
+from icskg.sources import (
+    govuk_organisations,
+    icb_leaders,
+    icbs,
+    local_authorities,
+    pcns,
+    sub_icb_locations,
+    trusts,
+)
 from icskg.sources.common import SourceError
 
 #: graph name -> reader, in build order.
@@ -19,6 +27,7 @@ READERS: dict[str, ModuleType] = {
     "trusts": trusts,
     "pcns": pcns,
     "icb-leaders": icb_leaders,
+    "govuk-organisations": govuk_organisations,
 }
 
 __all__ = ["READERS", "SourceError"]

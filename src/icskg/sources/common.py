@@ -10,6 +10,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
+from icskg.links import ods_record
 from icskg.namespaces import AREA, ICS, ODS_SYSTEM, ONS_GEOGRAPHY, ORG_ID, bind_prefixes
 
 GSS_PATTERN = re.compile(r"^[EWSNK][0-9]{8}$")
@@ -60,9 +61,11 @@ def ods_org(code: str, row_hint: str = "") -> URIRef:
 
 
 def add_ods_code(g: Graph, node: URIRef, code: str) -> None:
-    """Give ``node`` its ODS code, plain and typed in the NHS ODS identifier system."""
+    """Give ``node`` its ODS code, plain and typed in the NHS ODS identifier system, and link it to
+    the record the ODS publishes for that code."""
     g.add((node, ICS.odsCode, Literal(code)))
     g.add((node, SKOS.notation, Literal(code, datatype=ODS_SYSTEM)))
+    g.add((node, RDFS.seeAlso, ods_record(code)))
 
 
 def add_area(g: Graph, code: str, label: str | None = None) -> URIRef:

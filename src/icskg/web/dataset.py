@@ -15,18 +15,18 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
+from icskg.links import TARGETS
 from icskg.namespaces import (
     BASE,
     GRAPH,
     HEALTH_AND_CARE_ACT_2022,
     ID,
-    LEGISLATION,
-    ONS_GEOGRAPHY,
     PREFIXES,
     bind_prefixes,
 )
 from icskg.store import Store
 from icskg.web import current_store, error_response
+from icskg.web.describe import curie
 
 bp = Blueprint("dataset", __name__)
 
@@ -35,12 +35,6 @@ DATASET = ID["dataset/icskg"]
 # Formats a whole dataset can be downloaded in, and those one graph can be.
 DATASET_DOWNLOADS = ("trig", "nq")
 GRAPH_DOWNLOADS = ("ttl", "nt", "nq", "trig", "jsonld", "rdf")
-LINKSETS = (
-    ("ons", "Links to ONS statistical geography", OWL.sameAs, str(ONS_GEOGRAPHY),
-     URIRef("http://statistics.data.gov.uk/")),
-    ("legislation", "Links to legislation.gov.uk", RDFS.seeAlso, str(LEGISLATION),
-     URIRef("http://www.legislation.gov.uk/")),
-)
 EXAMPLES = ("org/QYG", "area/E08000015", "ics/E54000008", "la/E08000015")
 
 
@@ -106,10 +100,16 @@ def service_description(store: Store, endpoint: str) -> Graph:
     return g
 
 
-def _count(store: Store, predicate: URIRef, namespace: str) -> int:
-    query = (f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate}> ?o "
-             f'FILTER(STRSTARTS(STR(?o), "{namespace}")) }}')
-    return int(next(store.query(query).rows())[0] or 0)
+def _links_by_predicate(store: Store, namespace: str) -> list[tuple[str, int]]:
+    """(predicate, number of links) for the links from icskg's resources into ``namespace``."""
+    query = (f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && isIRI(?s) "
+             f'&& STRSTARTS(STR(?o), "{namespace}") && STRSTARTS(STR(?s), "{BASE}")) }} '
+             "GROUP BY ?p ORDER BY ?p")
+    return [(p or "", int(n or 0)) for p, n in store.query(query).rows()]
+
+
+def _local_name(iri: str) -> str:
+    return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
 
 
 @lru_cache(maxsize=8)
@@ -152,15 +152,22 @@ def dataset_description(version: str, host: str, store: Store) -> Graph:
         for extension in ("ttl", "nq"):
             _distribution(g, graph, URIRef(_graph_download(name, extension)),
                           by_name(extension, RDF_FORMATS))
-    for slug, title, predicate, namespace, target in LINKSETS:
-        linkset = URIRef(f"{BASE}id/dataset/icskg/linkset/{slug}")
-        g.add((DATASET, VOID.subset, linkset))
-        g.add((linkset, RDF.type, VOID.Linkset))
-        g.add((linkset, DCTERMS.title, Literal(title, lang="en")))
-        g.add((linkset, VOID.linkPredicate, predicate))
-        g.add((linkset, VOID.subjectsTarget, DATASET))
-        g.add((linkset, VOID.objectsTarget, target))
-        g.add((linkset, VOID.triples, Literal(_count(store, predicate, namespace), datatype=XSD.integer)))
+    for target in TARGETS:
+        g.add((target.homepage, RDF.type, VOID.Dataset))
+        g.add((target.homepage, DCTERMS.title, Literal(target.publisher, lang="en")))
+        g.add((target.homepage, VOID.uriSpace, Literal(target.namespace)))
+        if target.documentation:
+            g.add((target.homepage, RDFS.seeAlso, URIRef(target.documentation)))
+        for predicate, count in _links_by_predicate(store, target.namespace):
+            linkset = URIRef(f"{BASE}id/dataset/icskg/linkset/{target.slug}-{_local_name(predicate)}")
+            g.add((DATASET, VOID.subset, linkset))
+            g.add((linkset, RDF.type, VOID.Linkset))
+            g.add((linkset, DCTERMS.title, Literal(
+                f"Links to {target.publisher} ({curie(predicate) or predicate})", lang="en")))
+            g.add((linkset, VOID.linkPredicate, URIRef(predicate)))
+            g.add((linkset, VOID.subjectsTarget, DATASET))
+            g.add((linkset, VOID.objectsTarget, target.homepage))
+            g.add((linkset, VOID.triples, Literal(count, datatype=XSD.integer)))
     g.add((DATASET, DCTERMS.references, HEALTH_AND_CARE_ACT_2022))
     return g
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
+from icskg.links import TARGETS, target_of
 from icskg.namespaces import BASE, ICS, PREFIXES, sparql_prologue
 from icskg.store import Store
 
@@ -23,15 +24,12 @@ INBOUND_SHOWN = 25
 # Properties whose values go in the header rather than the property table.
 HEADER_PROPERTIES = {PREFIXES["rdf"] + "type", PREFIXES["rdfs"] + "label"}
 LABEL_PREFERENCE = ('"", "en", "en-gb"')
-# External sites that get a name of their own among the links out.
+# Sites outside icskg's link targets (icskg.links) that still get a name of their own.
 SITES = {
-    "statistics.data.gov.uk": "ONS statistical geography",
-    "www.legislation.gov.uk": "legislation.gov.uk",
     "legislation.gov.uk": "legislation.gov.uk",
-    "www.cqc.org.uk": "Care Quality Commission",
-    "odsportal.digital.nhs.uk": "NHS ODS",
+    "odsportal.digital.nhs.uk": "NHS Organisation Data Service",
 }
-PROMINENT_SITES = ("ONS statistical geography", "legislation.gov.uk")
+PUBLISHER_ORDER = [t.publisher for t in TARGETS]
 
 
 class InvalidIRI(ValueError):
@@ -93,8 +91,12 @@ class Value:
 
     @property
     def site(self) -> str | None:
+        """Who publishes the resource: a link target's publisher, else a named site or the host."""
         if self.iri is None or self.ours:
             return None
+        target = target_of(self.iri)
+        if target is not None:
+            return target.publisher
         host = urlsplit(self.iri).hostname or ""
         return SITES.get(host, host)
 
@@ -147,12 +149,18 @@ class Description:
         return any(t.iri == type_iri for t in self.types)
 
     @property
-    def prominent_links(self) -> list[Value]:
-        return [v for v in self.links_out if v.site in PROMINENT_SITES]
+    def links_by_publisher(self) -> list[tuple[str, list[Value]]]:
+        """The links out grouped by who publishes them: icskg's link targets first, in the
+        order of icskg.links, then other sites by name."""
+        groups: dict[str, list[Value]] = {}
+        for value in self.links_out:
+            groups.setdefault(value.site or "", []).append(value)
 
-    @property
-    def other_links(self) -> list[Value]:
-        return [v for v in self.links_out if v.site not in PROMINENT_SITES]
+        def rank(site: str) -> tuple[int, str]:
+            known = site in PUBLISHER_ORDER
+            return (PUBLISHER_ORDER.index(site) if known else len(PUBLISHER_ORDER), site.casefold())
+
+        return [(site, groups[site]) for site in sorted(groups, key=rank)]
 
 
 # The kind of term ?o is, as a plain string (stores spell boolean results differently).
