@@ -18,7 +18,7 @@ from icskg.namespaces import sparql_prologue
 from icskg.validate import prepared
 from icskg.validation.inputs import Input, load
 from icskg.validation.regimes import regimes, shapes_graph
-from icskg.validation.sparql_cache import join_order, parsed_once
+from icskg.validation.sparql_cache import join_order, planned
 from icskg.validation.targets import focus_nodes
 from tests.test_shapes_cases import CASES, case_id, load_case
 
@@ -36,8 +36,7 @@ def plain(text: str) -> Query:
 
 def rows(graph: Graph, text: str, node: object, *, joined: bool) -> list[list[tuple[str, str]]]:
     if joined:
-        with parsed_once():
-            found = list(graph.query(text, initBindings={"this": node}))
+        found = list(planned(graph).query(text, initBindings={"this": node}))
     else:  # rdflib alone, in its own order of patterns
         found = list(graph.query(plain(text), initBindings={"this": node}))
     return sorted(sorted((k, str(v)) for k, v in row.asdict().items()) for row in found)  # type: ignore[union-attr]
@@ -74,3 +73,32 @@ def test_the_examples_get_the_same_answers_and_some_rows():
     for path in sorted(resources.EXAMPLES_DIR.iterdir()):
         found += same_answers(prepared(load([Input.from_path(path)]), None), list(regimes()))
     assert found > 0  # the examples break rules, so rows were compared, not only empty answers
+
+
+def test_validations_at_the_same_time_leave_rdflib_as_it_was():
+    """pySHACL's queries are planned through a view of the data, never by patching rdflib, so
+    validations in several threads at once neither disturb each other nor leave rdflib changed."""
+    import threading
+
+    from rdflib.plugins.sparql import CUSTOM_EVALS
+    from rdflib.plugins.sparql.processor import SPARQLProcessor
+
+    from icskg.validate import validate
+
+    before = (dict(CUSTOM_EVALS), SPARQLProcessor.query, Graph.query)
+    board = Input.from_path(resources.EXAMPLES_DIR / "icb-breaches.ttl")
+
+    def findings() -> list[tuple]:
+        return sorted((f.rule, f.shape, f.severity, f.focus_label, f.message, f.path or "")
+                      for f in validate([board], regime=["hca2022", "guidance"]).findings)
+
+    alone = findings()
+    assert alone, "the example breaks rules, so findings are compared, not two empty lists"
+    together: list[list[tuple]] = []
+    threads = [threading.Thread(target=lambda: together.append(findings())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert together == [alone] * 4
+    assert (dict(CUSTOM_EVALS), SPARQLProcessor.query, Graph.query) == before

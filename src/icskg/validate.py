@@ -32,7 +32,7 @@ from icskg.validation.report import (
     sort_key,
 )
 from icskg.validation.snapshot import as_it_stood
-from icskg.validation.sparql_cache import parsed_once
+from icskg.validation.sparql_cache import planned
 from icskg.validation.vocabulary import ontology
 
 __all__ = ["Input", "InputError", "ValidationReport", "regimes", "validate", "validate_store"]
@@ -112,9 +112,9 @@ def prepared(graph: Graph, day: date | None) -> Graph:
 def _check(data: Graph, chosen: Regime) -> Graph:
     """Run one regime's shapes on prepared data. pySHACL adds nothing to ``data`` (no inference,
     no rules), so the regimes checked on the same day share it."""
-    with quiet_literal_warnings(), parsed_once():
+    with quiet_literal_warnings():
         _, results, _ = pyshacl.validate(
-            data, shacl_graph=shapes_graph(chosen.id), inference="none", do_owl_imports=False,
+            planned(data), shacl_graph=shapes_graph(chosen.id), inference="none", do_owl_imports=False,
             inplace=True, allow_warnings=True, allow_infos=True, abort_on_first=False,
             meta_shacl=False, advanced=False, iterate_rules=False,
         )
