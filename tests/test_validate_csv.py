@@ -114,9 +114,16 @@ def test_empty_and_spreadsheet_encodings():
     with pytest.raises(InputError, match="no rows"):
         board_csv.read(board_csv.TEMPLATE_HEADER.encode() + b"\n", "empty.csv")
     text = TEMPLATE.read_text(encoding="utf-8").replace("Avery Sample", "Avery Sämple")
-    for data in (b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("cp1252")):
+    for data in (text.encode("utf-8"), b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("utf-16"),
+                 b"\xfe\xff" + text.encode("utf-16-be")):
         graph = board_csv.read(data, "excel.csv")
         assert any(str(o) == "Avery Sämple" for o in graph.objects(None, URIRef("http://xmlns.com/foaf/0.1/name")))
+    line = 1 + next(n for n, row in enumerate(text.splitlines()) if "Sämple" in row)
+    # anything else is named, never guessed (a wrong guess reads every column as missing)
+    with pytest.raises(InputError, match=f"not UTF-8 text: byte 0xE4 on line {line}.*Windows-1252"):
+        board_csv.read(text.encode("cp1252"), "excel.csv")
+    with pytest.raises(InputError, match="UTF-16 without a byte-order mark"):
+        board_csv.read(text.encode("utf-16-le"), "excel.csv")
 
 
 def test_csv_report_neutralises_formulas():

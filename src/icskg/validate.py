@@ -136,7 +136,8 @@ def validate(
     hold "at any time" are checked on the data as it stood on ``as_of``; without it, on ``today``
     kept inside each regime's period (the data-quality regime then checks the whole record).
 
-    :raises InputError: if the data cannot be read safely (the message says what to fix).
+    :raises InputError: if the data cannot be read safely or holds nothing to check (the message
+        says what to fix).
     :raises ValueError: for an unknown regime or a malformed date.
     """
     graph = _as_graph(data, max_bytes)
@@ -160,6 +161,8 @@ def validate_graph(
     ids = _regime_ids(regime)
     day, today = parse_day(as_of), today or date.today()
     triples = len(graph)
+    if not triples:
+        raise InputError("There is no data to check: the graph is empty.")
     data = with_ontology(graph, copy=copy)
     days = {r: day if day is not None else regimes()[r].default_as_of(today) for r in ids}
     found: dict[str, tuple[Graph, list]] = {}

@@ -12,8 +12,6 @@ the file, and otherwise a body of that name.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -33,12 +31,13 @@ from icskg.namespaces import (
     bind_prefixes,
 )
 from icskg.validation.inputs import InputError
+from icskg.validation.tables import Row, read_rows
+from icskg.validation.tables import key as _key
 from icskg.validation.vocabulary import ontology
 
 REQUIRED = ("name", "role", "nominated by", "appointed by", "start", "end")
 OPTIONAL = ("approved by", "employed by", "expertise", "icb", "source")
 TEMPLATE_HEADER = ",".join([*REQUIRED, *OPTIONAL])
-MAX_ROWS = 1000
 SECRETARY_OF_STATE = OFFICE["secretary-of-state-for-health-and-social-care"]
 ODS = re.compile(r"^[A-Z0-9]{3,6}$")
 LIST_SEPARATOR = re.compile(r"\s*[;+]\s*|\s+and\s+(?=deputy|senior)", re.IGNORECASE)
@@ -74,10 +73,6 @@ def slug(text: str) -> str:
 
 def notation(concept: URIRef) -> str:
     return str(concept).rsplit("/", 1)[-1]
-
-
-def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower().replace("_", " "))
 
 
 def _concepts(namespace: str) -> list[URIRef]:
@@ -124,43 +119,18 @@ def _day(text: str, where: str) -> date | None:
     raise InputError(f"{where}: {text!r} is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY).")
 
 
-def _decode(data: bytes, name: str) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{name}: the CSV file is neither UTF-8 nor Windows-1252 text.")
-
-
-def _rows(data: bytes, name: str) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(_decode(data, name)))
-    header = {_key(h): h for h in (reader.fieldnames or []) if h}
-    missing = [column for column in REQUIRED if column not in header]
-    if missing:
-        raise InputError(
-            f"{name}: the board CSV template needs the column(s) {', '.join(missing)}. "
-            f"The header line is: {TEMPLATE_HEADER} (the last five columns are optional)."
-        )
-    rows = []
-    for row in reader:
-        cleaned = {key: (row.get(original) or "").strip() for key, original in header.items()}
-        if any(cleaned.values()):
-            rows.append(cleaned)
-        if len(rows) > MAX_ROWS:
-            raise InputError(f"{name}: more than {MAX_ROWS} rows; one board has far fewer seats.")
-    if not rows:
-        raise InputError(f"{name}: the CSV file has a header but no rows.")
-    return rows
+def _rows(data: bytes, name: str) -> list[Row]:
+    template = f"{TEMPLATE_HEADER} (the last {len(OPTIONAL)} columns are optional)"
+    return read_rows(data, name, REQUIRED, template, "board CSV template")
 
 
 class _Board:
     """The graph under construction, and the names already resolved."""
 
-    def __init__(self, rows: list[dict[str, str]], name: str) -> None:
+    def __init__(self, rows: list[Row], name: str) -> None:
         self.graph = bind_prefixes(Graph())
         self.name = name
-        codes = {row.get("icb", "") for row in rows} - {""}
+        codes = {row["icb"] for row in rows} - {""}
         if len(codes) > 1:
             raise InputError(f"{name}: the icb column names more than one ICB ({', '.join(sorted(codes))}); "
                              "use one file per board.")
@@ -235,8 +205,8 @@ def read(data: bytes, name: str = "board.csv") -> Graph:
     board = _Board(rows, name)
     g = board.graph
     parsed = []
-    for number, row in enumerate(rows, start=2):
-        where = f"{name} row {number}"
+    for row in rows:
+        where = row.where(name)
         if not row["name"]:
             raise InputError(f"{where}: the name is empty.")
         roles = board.role_list(row["role"], where)
@@ -266,15 +236,15 @@ def read(data: bytes, name: str = "board.csv") -> Graph:
                 g.add((seat, ICS.nominatedBy, nominator))
         for column, prop in (("appointed by", ICS.appointedBy), ("approved by", ICS.approvedBy),
                              ("employed by", ICS.employedBy)):
-            for agent in board.agent(row.get(column, ""), f"{where} {column}"):
+            for agent in board.agent(row[column], f"{where} {column}"):
                 g.add((seat, prop, agent))
-        for part in (p for p in row.get("expertise", "").split(";") if p.strip()):
+        for part in (p for p in row["expertise"].split(";") if p.strip()):
             concept = expertise.get(_key(part))
             if concept is None:
                 raise InputError(f"{where}: unknown expertise {part.strip()!r}; use mental health "
                                  "or finance and audit.")
             g.add((seat, ICS.expertise, concept))
-        if row.get("source", "").startswith(("http://", "https://")):
+        if row["source"].startswith(("http://", "https://")):
             g.add((seat, DCTERMS.source, URIRef(row["source"])))
     return g
 

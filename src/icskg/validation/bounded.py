@@ -9,8 +9,10 @@ work really stops, and the caller gets :class:`ValidationTimeout` naming the lim
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import resource
+import signal
 from collections.abc import Sequence
 from datetime import date
 from multiprocessing.connection import Connection
@@ -18,13 +20,19 @@ from multiprocessing.connection import Connection
 from icskg.offline import NetworkNotIsolated, cut_off_network
 from icskg.validation.inputs import Input, InputError
 
+log = logging.getLogger(__name__)
+
 
 class ValidationTimeout(RuntimeError):
     """The validation passed its time limit and was stopped."""
 
 
 class ValidationFailed(RuntimeError):
-    """The child process died (for instance, out of memory) before answering."""
+    """The validation ran out of memory (or was killed) before answering: the data was too much."""
+
+
+class ValidationFault(RuntimeError):
+    """The validation failed for a reason that is neither the data nor its size: a fault in icskg."""
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -48,6 +56,9 @@ def _child(connection: Connection, inputs: list[Input], regime: Sequence[str], a
         connection.send(("failed", f"the validation needed more than {memory_mb:,} MB of memory"))
     except NetworkNotIsolated as exc:
         connection.send(("offline", str(exc)))
+    except Exception as exc:  # a fault in icskg: said as such, never blamed on memory or the data
+        log.exception("validation failed")
+        connection.send(("fault", f"{type(exc).__name__}: {exc}"))
     finally:
         connection.close()
 
@@ -81,8 +92,7 @@ def validate_bounded(
         try:
             kind, payload = receiver.recv()
         except EOFError:
-            raise ValidationFailed("The validation stopped before it finished (it may have run out "
-                                   f"of its {memory_mb:,} MB of memory); send less data.") from None
+            kind, payload = "died", None
     finally:
         if child.is_alive():
             child.kill()
@@ -94,4 +104,16 @@ def validate_bounded(
         raise ValidationFailed(f"The validation was not run: {payload}")
     if kind == "failed":
         raise ValidationFailed(f"The validation stopped: {payload}; send less data.")
+    if kind == "fault":
+        raise ValidationFault(f"The validation failed because of a fault in icskg ({payload}), not "
+                              "because of the data; it has been logged.")
+    if kind == "died":
+        # Only a death by a signal may be the memory limit (C and Rust code abort when an
+        # allocation fails); anything that the validation itself raises is reported above.
+        if child.exitcode is not None and child.exitcode < 0:
+            name = signal.Signals(-child.exitcode).name
+            raise ValidationFailed(f"The validation was stopped by {name} before it finished: it may have "
+                                   f"run out of its {memory_mb:,} MB of memory; send less data.")
+        raise ValidationFault(f"The validation process ended without answering (exit code "
+                              f"{child.exitcode}); this is a fault in icskg, not in the data.")
     return payload

@@ -1,7 +1,8 @@
 """``icskg validate``: the command-line face of :func:`icskg.validate`.
 
-Exit status: 0 the data conforms (Warnings and Info allowed), 1 a Violation was found, 2 an error
-(unreadable input, unknown regime, bad date), with a one-line message and never a traceback.
+Exit status: 0 the data conforms (Warnings and Info allowed), 1 a Violation was found, 2 anything
+else (no data, unreadable input, unknown regime, bad date, even a fault in icskg), with a one-line
+message and never a traceback: 1 must only ever mean "the data breaks a rule".
 """
 
 from __future__ import annotations
@@ -13,12 +14,20 @@ import click
 
 from icskg.config import load_settings
 from icskg.remote_store import open_store
-from icskg.validate import DEFAULT_REGIME, parse_day, validate, validate_store
+from icskg.store import StoreError
+from icskg.validate import DEFAULT_REGIME, ValidationReport, parse_day, validate, validate_store
 from icskg.validation.inputs import INPUT_FORMATS, Input
 from icskg.validation.regimes import regime, regimes
 from icskg.validation.render import REPORT_FORMATS, render
 
 EXIT_VIOLATIONS = 1
+EXIT_ERROR = 2
+
+
+class ValidateError(click.ClickException):
+    """Any failure that is not the data breaking a rule: one line, exit 2."""
+
+    exit_code = EXIT_ERROR
 
 
 def _regime_help() -> str:
@@ -51,10 +60,37 @@ def validate_command(ctx: click.Context, files: tuple[Path, ...], regime_ids: tu
     (docs/validation.md). Every finding names its rule and cites its provision. Exit status:
     0 conforms, 1 Violations found, 2 error.
     """
+    try:
+        report, text = _run(ctx, files, regime_ids, as_of, fmt, input_format, use_store, list_regimes)
+        if output and report is not None:
+            output.write_text(text, encoding="utf-8")
+    except (click.ClickException, click.exceptions.Exit):
+        raise
+    except (ValueError, OSError, StoreError) as exc:
+        raise ValidateError(str(exc)) from None
+    except MemoryError:
+        raise ValidateError("the validation ran out of memory; check the data in smaller files.") from None
+    except Exception as exc:  # a fault in icskg, still not "the data breaks a rule"
+        raise ValidateError(f"the validation failed ({type(exc).__name__}: {exc}); this is a fault in "
+                            "icskg, not in the data: please report it with the input.") from None
+    if report is None:
+        return
+    if output:
+        click.echo(f"Wrote the report to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    if not report.conforms:
+        ctx.exit(EXIT_VIOLATIONS)
+
+
+def _run(ctx: click.Context, files: tuple[Path, ...], regime_ids: tuple[str, ...], as_of: str | None,
+         fmt: str, input_format: str | None, use_store: bool,
+         list_regimes: bool) -> tuple[ValidationReport | None, str]:
+    """The report and its text (None when only the regimes were listed)."""
     if list_regimes:
         for r in regimes().values():
             click.echo(f"{r.id:<13} {r.title}")
-        return
+        return None, ""
     if use_store == bool(files):
         raise click.UsageError("Give FILES to validate, or --store for the built graph (not both).")
     chosen = list(regime_ids) or ["data-quality" if use_store else DEFAULT_REGIME]
@@ -68,11 +104,4 @@ def validate_command(ctx: click.Context, files: tuple[Path, ...], regime_ids: tu
         inputs = [Input(sys.stdin.buffer.read(), "standard input", input_format) if str(path) == "-"
                   else Input.from_path(path, input_format) for path in files]
         report = validate(inputs, chosen, day)
-    text = render(report, fmt)
-    if output:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote the report to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
-    if not report.conforms:
-        ctx.exit(EXIT_VIOLATIONS)
+    return report, render(report, fmt)

@@ -45,6 +45,15 @@ MEDIA_TYPES = {
     "application/ld+json": "jsonld", "application/json": "jsonld", "text/csv": CSV,
 }
 DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# Deeper nesting than this is refused before parsing: pyoxigraph's JSON-LD and RDF/XML parsers
+# recurse, and a few thousand levels crash the process; governance data is a few levels deep.
+MAX_DEPTH = 500
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+JSON_BRACKET = re.compile(r"[\[\]{}]")
+XML_SKIPPED = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[?!][^>]*>", re.DOTALL)
+XML_TAG = re.compile(r"<(/?)[^>]*?(/?)>")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
 class InputError(ValueError):
@@ -96,6 +105,57 @@ def sniff(data: bytes) -> str:
     return "trig"  # every Turtle and N-Triples document is also TriG
 
 
+def text_of(data: bytes, name: str) -> str:
+    """The document as text: UTF-8 with or without a byte-order mark, or UTF-16 with one.
+
+    Anything else is refused with its encoding named, never guessed: a guess that is wrong reads
+    every column as missing or every name as mojibake.
+
+    :raises InputError: naming the encoding found and how to save the file as UTF-8.
+    """
+    if data.startswith(UTF32_BOMS):
+        raise InputError(f"{name}: the file is UTF-32 text; save it as UTF-8.")
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: the file starts like UTF-16 but byte {exc.start:,} is not UTF-16; "
+                             "save it as UTF-8.") from None
+    if b"\x00" in data:
+        head = data[:400]
+        utf16 = 3 * head.count(b"\x00") > len(head)  # ASCII text in UTF-16: every other byte is 0
+        looks = " (it looks like UTF-16 without a byte-order mark)" if utf16 else ""
+        raise InputError(f"{name}: the file holds NUL bytes{looks}, so it is not UTF-8 text; "
+                         "save it as UTF-8 (UTF-16 is read only with a byte-order mark).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{name}: not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line} is not UTF-8 (the file "
+            "may be Windows-1252 or Latin-1, what Excel writes as plain \"CSV\"). Save it as UTF-8 "
+            "(Excel: \"CSV UTF-8\"); UTF-16 with a byte-order mark is read too."
+        ) from None
+
+
+def _depth(text: str, syntax: str) -> int:
+    """How deeply a JSON or XML document nests (strings, comments and CDATA set aside)."""
+    if syntax == "jsonld":
+        tokens, opening = JSON_BRACKET.finditer(JSON_STRING.sub("", text)), "[{"
+        steps = (1 if m.group(0) in opening else -1 for m in tokens)
+    else:
+        tags = XML_TAG.finditer(XML_SKIPPED.sub("", text))
+        steps = (0 if m.group(2) else -1 if m.group(1) else 1 for m in tags)
+    depth = deepest = 0
+    for step in steps:
+        depth += step
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                break
+    return deepest
+
+
 def _refuse_remote_contexts(node: object, where: str) -> None:
     """Walk a JSON-LD document; any @context or @import that is not an inline object is refused."""
     if isinstance(node, dict):
@@ -116,6 +176,9 @@ def _refuse_remote_contexts(node: object, where: str) -> None:
 
 
 def _check_safe(doc: Input, syntax: str) -> None:
+    if syntax in ("jsonld", "rdfxml") and _depth(doc.data.decode("utf-8"), syntax) > MAX_DEPTH:
+        raise InputError(f"{doc.name}: the {syntax} document nests more than {MAX_DEPTH} levels deep; "
+                         "icskg reads at most that many (flatten it, or send it as Turtle or N-Triples).")
     if syntax == "jsonld":
         try:
             tree = json.loads(doc.data)
@@ -201,8 +264,14 @@ def load(inputs: Iterable[Input], max_bytes: int | None = None) -> Graph:
         if syntax not in INPUT_FORMATS:
             raise InputError(f"{doc.name}: unknown input format {syntax!r}; use one of: "
                              f"{', '.join(INPUT_FORMATS)}.")
+        if not doc.data.strip():
+            raise InputError(f"{doc.name}: the file is empty; there is no data to check.")
         if syntax == CSV:
             graph += board_csv.read(doc.data, doc.name)
         else:
-            parse_rdf(doc, syntax, graph)
+            text = text_of(doc.data, doc.name)
+            utf8 = Input(text.encode("utf-8"), doc.name, doc.format)
+            if parse_rdf(utf8, syntax, graph) == 0:
+                raise InputError(f"{doc.name}: the {syntax} document holds no triples, so there is no "
+                                 "data to check.")
     return graph

@@ -91,19 +91,28 @@ class ValidationReport:
             min(SEVERITIES.index(f.severity) for f in kv[1]), kv[0])))
 
 
-def label_of(graph: Graph, node: object) -> str:
-    """A name a person recognises: the node's label, or for a membership who held which role."""
+def _name(graph: Graph, node: object) -> str:
+    """The node's own label, or the last segment of its IRI."""
     for prop in LABELS:
         value = graph.value(node, prop)  # type: ignore[arg-type]
         if value is not None:
             return str(value)
-    member = graph.value(node, ORG.member)  # type: ignore[arg-type]
-    if member is not None:
-        roles = sorted(label_of(graph, r) for r in graph.objects(node, ORG.role))  # type: ignore[arg-type]
-        return f"{label_of(graph, member)}: {', '.join(roles) or 'member'}"
     if isinstance(node, URIRef):
         return str(node).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] or str(node)
     return str(node)
+
+
+def label_of(graph: Graph, node: object) -> str:
+    """A name a person recognises: the node's label, or for a membership who held which role.
+
+    The member and roles are named by their own labels only, one level deep, so data that loops
+    (a membership that is its own member) or chains memberships deeply is named in linear time.
+    """
+    member = graph.value(node, ORG.member)  # type: ignore[arg-type]
+    if member is None or any(graph.value(node, prop) is not None for prop in LABELS):  # type: ignore[arg-type]
+        return _name(graph, node)
+    roles = sorted(_name(graph, r) for r in graph.objects(node, ORG.role))  # type: ignore[arg-type]
+    return f"{_name(graph, member)}: {', '.join(roles) or 'member'}"
 
 
 IRI_IN_TEXT = re.compile(r"(?:https?://|urn:)[^\s\"<>]*[^\s\"<>.,;:)]")

@@ -5,7 +5,8 @@ form (``data``), or the data itself as the body with an RDF or CSV media type; `
 ``as_of`` and ``format`` come from the form or the query string. The report is chosen by
 ``format=`` or the ``Accept`` header (JSON, HTML, Turtle, JSON-LD, CSV, plain text, JUnit XML).
 Bad input gets 400 with what to fix, a body over the limit 413, an unknown body type 415, an
-unacceptable ``Accept`` 406, and a validation past its time or memory limit 503.
+unacceptable ``Accept`` 406, a validation past its time or memory limit 503, and a fault in icskg
+500 (named as such: a parse error is always a 400, never called a memory problem).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from werkzeug.http import parse_accept_header
 from icskg import __version__
 from icskg.validate import DEFAULT_REGIME, parse_day
 from icskg.validation.board_csv import TEMPLATE_HEADER
-from icskg.validation.bounded import ValidationFailed, ValidationTimeout, validate_bounded
+from icskg.validation.bounded import ValidationFailed, ValidationFault, ValidationTimeout, validate_bounded
 from icskg.validation.inputs import INPUT_FORMATS, MEDIA_TYPES, Input, InputError, format_for
 from icskg.validation.regimes import regime, regimes
 from icskg.validation.render import REPORT_FORMATS, html_context, render
@@ -162,6 +163,8 @@ def check() -> Response:
         return _failure(400, str(exc), fmt, fields)
     except (ValidationTimeout, ValidationFailed) as exc:
         return _failure(503, str(exc), fmt, fields)
+    except ValidationFault as exc:
+        return _failure(500, str(exc), fmt, fields)
     if fmt == "html":
         return _page(regime=chosen[0], as_of=fields.get("as_of") or date.today().isoformat(),
                      **html_context(report))
@@ -174,7 +177,7 @@ def check() -> Response:
 
 def _failure(status: int, message: str, fmt: str, fields: MultiDict) -> Response:
     """Errors as plain text, except to a browser, which gets the form back with the message."""
-    if fmt == "html" and status in (400, 503):
+    if fmt == "html" and status in (400, 500, 503):
         return _page(status=status, error=message, pasted=fields.get("data", ""),
                      regime=fields.get("regime", DEFAULT_REGIME),
                      as_of=fields.get("as_of") or date.today().isoformat())
