@@ -100,7 +100,7 @@ def test_light_traffic_keeps_to_one_warm_process(data_dir, store):
 
 def test_only_the_prefixes_a_query_uses_and_leaves_undeclared_are_passed_to_the_engine():
     from icskg.namespaces import PREFIXES
-    from icskg.sparql_text import prefixes_used
+    from icskg.sparql.facts import prefixes_used
 
     query = "PREFIX ics: <http://example.org/> SELECT * { ?s a ics:X ; org:memberOf ?o ; rdfs:label ?l }"
     assert prefixes_used(query) == {"org": PREFIXES["org"], "rdfs": PREFIXES["rdfs"]}

@@ -69,6 +69,7 @@ def test_without_the_guard_the_engine_would_fetch(canary):
     "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:SERVICE ?o }",
     "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o } # SERVICE <http://x/>",
     "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:p ?o }",
+    "SELECT * WHERE { ?s ?p ?o FILTER(?o < <http://x/SERVICE>) }",
 ])
 def test_words_that_merely_contain_service_are_allowed(query):
     refuse_outbound(query)

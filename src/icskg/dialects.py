@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
-from icskg.sparql_lexer import (
+from icskg.sparql.spans import (
     OrderCondition,
     boolean_bindings,
     calls_of,
     order_conditions,
-    tokens,
     top_level_order,
 )
+from icskg.sparql.tokens import tokens
 from icskg.store import QueryTimeout
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"

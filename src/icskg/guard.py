@@ -1,26 +1,19 @@
-"""Refuse queries that would make the server fetch something on a stranger's behalf.
+"""Refuse, with a friendly 400, queries the server will not run: a federated ``SERVICE`` clause,
+or a text too long or too deeply nested for the engine's parser.
 
-pyoxigraph (and most triple stores) execute ``SERVICE <url>`` by making an HTTP request. A
-query is therefore checked before it runs, on its code only (see :mod:`icskg.sparql_text`:
-escapes decoded, strings, IRIs and comments blanked out). A word that merely contains the
-keyword (``?service``, ``ex:SERVICE``) is not refused.
+The SERVICE check reads the query's tokens (:mod:`icskg.sparql`), so strings, IRIs, comments and
+escapes cannot hide or fake the keyword. It is a courtesy that says why, not the defence: query
+processes cannot reach any network (:mod:`icskg.offline`).
 """
 
 from __future__ import annotations
 
-import re
-
-from icskg.sparql_text import code_only
-
-SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
-
+from icskg.sparql.facts import calls_service, nesting
 
 # pyoxigraph's recursive-descent parser overflows its stack on a few thousand nested groups, so
 # depth and length are checked before it sees the query.
 MAX_QUERY_CHARS = 100_000
 MAX_NESTING = 100
-OPENERS, CLOSERS = "{([", "})]"
-NOT_A_BRACKET = re.compile(r"[^{}()\[\]]+")
 
 
 class OutboundRequestRefused(ValueError):
@@ -41,13 +34,7 @@ def refuse_too_complex(sparql: str) -> None:
         raise QueryTooComplex(
             f"The query is {len(sparql):,} characters long; the limit is {MAX_QUERY_CHARS:,}."
         )
-    depth = deepest = 0
-    for char in NOT_A_BRACKET.sub("", code_only(sparql)):
-        if char in OPENERS:
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in CLOSERS:
-            depth -= 1
+    deepest = nesting(sparql)
     if deepest > MAX_NESTING:
         raise QueryTooComplex(
             f"The query nests brackets {deepest} deep; the limit is {MAX_NESTING}. Flatten it."
@@ -59,7 +46,7 @@ def refuse_outbound(sparql: str) -> None:
 
     :raises OutboundRequestRefused: with a message saying what is not allowed and why.
     """
-    if SERVICE.search(code_only(sparql)):
+    if calls_service(sparql):
         raise OutboundRequestRefused(
             "SERVICE (federated query) is not allowed: this server makes no requests to other "
             "servers on a user's behalf. Query each endpoint yourself and combine the answers."

@@ -7,8 +7,6 @@ and the ones declared in ``ontology/*.ttl`` are the same set.
 
 from __future__ import annotations
 
-import re
-
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import (
     DCAT,
@@ -405,16 +403,6 @@ def bind_prefixes(graph: Graph) -> Graph:
     for prefix, iri in PREFIXES.items():
         graph.bind(prefix, iri, override=True, replace=True)
     return graph
-
-
-PREFIX_DECLARATION = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE | re.MULTILINE)
-
-
-def with_prefixes(query: str) -> str:
-    """``query`` with a PREFIX line for each icskg prefix it does not declare itself."""
-    declared = {m.group(1) or "" for m in PREFIX_DECLARATION.finditer(query)}
-    missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
-    return missing + query.lstrip("\n")
 
 
 def sparql_prologue() -> str:

@@ -35,8 +35,9 @@ from icskg.config import Settings
 from icskg.dialects import DIALECTS, Dialect, dialect_named
 from icskg.executor import WIRE, IsolatedResult
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
-from icskg.namespaces import GRAPH, ID, with_prefixes
-from icskg.sparql_lexer import LexicalError, QueryShape, UnknownFunction, graph_constants, shape_of
+from icskg.namespaces import GRAPH, ID
+from icskg.sparql.facts import LexicalError, QueryShape, UnknownFunction, shape_of, with_prefixes
+from icskg.sparql.spans import graph_constants
 from icskg.store import (
     EmbeddedStore,
     GraphSource,

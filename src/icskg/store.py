@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from icskg.formats import Format, finish
 from icskg.namespaces import PREFIXES
-from icskg.sparql_text import declares_dataset, prefixes_used
+from icskg.sparql.facts import declares_dataset, prefixes_used
 
 COMPLETE_MARKER = "icskg-build.json"
 _TSV = Format("tsv", "text/tab-separated-values", "tsv", ox.QueryResultsFormat.TSV)

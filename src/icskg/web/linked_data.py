@@ -15,7 +15,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from icskg import __version__
 from icskg.formats import RDF_FORMATS, Format, negotiate
-from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES, with_prefixes
+from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES
+from icskg.sparql.facts import with_prefixes
 from icskg.web import current_store, error_response, ics_diagram
 from icskg.web import describe as d
 

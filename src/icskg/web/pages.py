@@ -12,7 +12,8 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory
 
 from icskg import __version__, resources
-from icskg.namespaces import BASE, sparql_prologue, with_prefixes
+from icskg.namespaces import BASE, sparql_prologue
+from icskg.sparql.facts import with_prefixes
 from icskg.web import SECURITY_HEADERS
 
 bp = Blueprint("pages", __name__)

@@ -8,7 +8,6 @@ included), 415 for an unsupported request body.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
@@ -21,6 +20,7 @@ from icskg.guard import (
     refuse_outbound,
     refuse_too_complex,
 )
+from icskg.sparql.facts import is_update
 from icskg.store import (
     Busy,
     Limits,
@@ -37,13 +37,6 @@ FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted."
-# An update's first keyword after its prologue; used only to word the refusal of a text that
-# did not parse as a query.
-UPDATE_START = re.compile(
-    r"^\s*(?:(?:PREFIX\s+[^:\s]*:\s*<[^>]*>|BASE\s*<[^>]*>|#[^\n]*\n)\s*)*"
-    r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
 
 
 class Refusal(Exception):
@@ -164,7 +157,7 @@ def _answer(sparql: str, params: MultiDict) -> Response:
             base_iri=_base_iri(),
         )
     except QuerySyntaxError as exc:
-        if UPDATE_START.match(sparql):
+        if is_update(sparql):
             raise Refusal(403, READ_ONLY) from None
         raise Refusal(400, f"Malformed query: {exc}") from None
     except QueryEvaluationError as exc:
