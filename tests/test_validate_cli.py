@@ -8,9 +8,10 @@ import io
 import json
 from xml.etree import ElementTree as ET
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph
+from rdflib import Graph, Literal
 from rdflib.namespace import SH
 
 import icskg
@@ -106,3 +107,19 @@ def test_the_built_store_passes_data_quality(data_dir, store):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["summary"] == {"Violation": 0, "Warning": 18, "Info": 0}
+
+
+def test_shacl_reports_follow_shacl_while_the_exit_status_keeps_its_meaning():
+    """SHACL: a report holding any result does not conform. icskg's verdict asks for no Violation."""
+    warnings_only = [BREACHES, "-r", "guidance", *DAY]
+    assert run(*warnings_only).exit_code == 0
+    assert json.loads(run(*warnings_only, "--format", "json").output)["conforms"] is True
+    assert "2 Warnings, 0 Info: conforms" in run(*warnings_only).output
+    turtle = Graph().parse(data=run(*warnings_only, "--format", "turtle").output, format="turtle")
+    assert list(turtle.objects(None, SH.conforms)) == [Literal(False)]
+    assert len(set(turtle.objects(None, SH.result))) == 2
+    jsonld = ox.parse(run(*warnings_only, "--format", "jsonld").output.encode(), ox.RdfFormat.JSON_LD)
+    assert [q.object.value for q in jsonld if q.predicate.value == str(SH.conforms)] == ["false"]
+    clean = Graph().parse(data=run(COMPLETE, *DAY, "--format", "turtle").output, format="turtle")
+    assert list(clean.objects(None, SH.conforms)) == [Literal(True)]
+    assert not list(clean.objects(None, SH.result))

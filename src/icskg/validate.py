@@ -174,8 +174,7 @@ def validate_graph(
                 found[regime_id] = results, findings_from(results, shapes, checked, regime_id)
                 enrich(results, shapes)
     findings = sorted((f for r in ids for f in found[r][1]), key=partial(sort_key, regimes=ids))
-    conforms = not any(f.severity == "Violation" for f in findings)
-    report_graph = merged_graph([found[r][0] for r in ids], conforms, [regimes()[r].iri for r in ids])
+    report_graph = merged_graph([found[r][0] for r in ids], [regimes()[r].iri for r in ids])
     return ValidationReport(tuple(ids), days, findings, report_graph, triples,
                             {r: rule_ids(r) for r in ids})
 

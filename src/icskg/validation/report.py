@@ -198,18 +198,25 @@ def enrich(report_graph: Graph, shapes: Graph) -> None:
                         report_graph.add((value, RDFS.label, label))
 
 
-def merged_graph(parts: list[Graph], conforms: bool, regimes: list[URIRef]) -> Graph:
-    """One sh:ValidationReport holding the results of every regime run."""
+def merged_graph(parts: list[Graph], regimes: list[URIRef]) -> Graph:
+    """One sh:ValidationReport holding the results of every regime run.
+
+    Its ``sh:conforms`` follows SHACL: false whenever it holds a result, Warnings and Info included.
+    icskg's own verdict (:attr:`ValidationReport.conforms`, the exit status, the summaries) asks
+    only for no Violation.
+    """
     graph = bind_prefixes(Graph())
     report = BNode()
     graph.add((report, RDF.type, SH.ValidationReport))
-    graph.add((report, SH.conforms, Literal(conforms)))
+    results = 0
     for iri in regimes:
         graph.add((report, DCTERMS.conformsTo, iri))
     for part in parts:
         for old in list(part.subjects(RDF.type, SH.ValidationReport)):
             for result in part.objects(old, SH.result):
                 graph.add((report, SH.result, result))
+                results += 1
             part.remove((old, None, None))
         graph += part
+    graph.add((report, SH.conforms, Literal(results == 0)))
     return graph
