@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from icskg.formats import Format, finish
+from icskg.formats import Format
 from icskg.offline import NetworkNotIsolated, cut_off_network
 from icskg.store import (
     Busy,
@@ -320,7 +320,7 @@ class IsolatedResult(QueryResult):
             return ox.serialize(self._parsed(), format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
         if fmt.engine == WIRE[self.kind]:
             return self.payload
-        return finish(fmt, self._parsed().serialize(format=fmt.engine))  # type: ignore[union-attr]
+        return self._parsed().serialize(format=fmt.engine)  # type: ignore[union-attr]
 
     def variables(self) -> list[str]:
         if self.kind == "bindings":

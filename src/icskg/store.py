@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from icskg.formats import Format, finish
+from icskg.formats import Format
 from icskg.namespaces import PREFIXES
 from icskg.sparql.facts import declares_dataset, prefixes_used
 
@@ -196,7 +196,7 @@ class EmbeddedResult(QueryResult):
             self.kind = "graph"
 
     def serialize(self, fmt: Format) -> bytes:
-        return finish(fmt, self._raw.serialize(format=fmt.engine))  # type: ignore[arg-type]
+        return self._raw.serialize(format=fmt.engine)  # type: ignore[arg-type]
 
     def variables(self) -> list[str]:
         if self.kind == "bindings":

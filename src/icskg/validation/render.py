@@ -1,8 +1,8 @@
 """The report in every form the CLI and the web offer: text, Turtle, JSON-LD, JSON, HTML, CSV, JUnit.
 
 Every value from the data is escaped for its format: HTML through Jinja's autoescape, XML through
-the standard library's writer, and CSV cells that a spreadsheet would run as a formula (starting
-with =, +, -, @, tab or carriage return) get a leading apostrophe.
+the standard library's writer, and CSV cells that a spreadsheet would run as a formula get a
+leading apostrophe (:func:`icskg.formats.spreadsheet_safe`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from icskg.formats import spreadsheet_safe
 from icskg.validation.regimes import regimes
 from icskg.validation.report import Finding, ValidationReport
 
@@ -26,7 +27,6 @@ REPORT_FORMATS: dict[str, str] = {
     "csv": "text/csv",
     "junit": "application/xml",
 }
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _environment: Environment | None = None
 
 
@@ -90,8 +90,7 @@ def to_text(report: ValidationReport) -> str:
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "" if value is None else spreadsheet_safe(str(value))
 
 
 def to_csv(report: ValidationReport) -> str:

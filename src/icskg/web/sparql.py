@@ -169,7 +169,14 @@ def _answer(sparql: str, params: MultiDict) -> Response:
     # Any other StoreError (no store, a damaged one, a remote server down) goes to the app's
     # handler, which logs the detail and answers without paths or server addresses.
     fmt = _choose_format(result.kind, params)
-    response = Response(result.serialize(fmt), mimetype=fmt.media_type)
+    try:
+        body = result.serialize(fmt)
+    except (OSError, ValueError) as exc:  # the engine's writer: nothing of a remote server's
+        others = ", ".join(f.name for f in (RDF_FORMATS if result.kind == "graph" else RESULT_FORMATS)
+                           if f is not fmt)
+        raise Refusal(406, f"The answer cannot be written as {fmt.name} ({exc}); ask for another "
+                           f"format: {others}.") from None
+    response = Response(body, mimetype=fmt.media_type)
     if fmt.media_type.startswith("text/"):
         response.charset = "utf-8"
     response.vary.add("Accept")
