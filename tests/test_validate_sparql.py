@@ -102,3 +102,32 @@ def test_validations_at_the_same_time_leave_rdflib_as_it_was():
         thread.join()
     assert together == [alone] * 4
     assert (dict(CUSTOM_EVALS), SPARQLProcessor.query, Graph.query) == before
+
+
+def test_quiet_literal_warnings_silences_only_its_own_thread(caplog):
+    import logging
+    import threading
+
+    from icskg.validation.inputs import quiet_literal_warnings
+
+    logger = logging.getLogger("rdflib.term")
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def quiet_validation() -> None:
+        with quiet_literal_warnings():
+            logger.warning("dropped: the validation's own ill-typed literal")
+            inside.set()
+            leave.wait(10)
+
+    worker = threading.Thread(target=quiet_validation)
+    with caplog.at_level(logging.WARNING, logger="rdflib.term"):
+        worker.start()
+        inside.wait(10)
+        logger.warning("kept: another thread's warning")
+        leave.set()
+        worker.join()
+    messages = [record.getMessage() for record in caplog.records]
+    assert "kept: another thread's warning" in messages
+    assert not any(m.startswith("dropped") for m in messages)
+    assert not logger.filters and not logger.disabled

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -191,19 +192,31 @@ def _check_safe(doc: Input, syntax: str) -> None:
         )
 
 
+class _FromThisThread(logging.Filter):
+    """Drops the records logged by one thread; other threads' records pass."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
+
+
 @contextmanager
 def quiet_literal_warnings() -> Iterator[None]:
     """Silence rdflib's log line (with a traceback) for each ill-typed literal, such as a bad date.
 
-    Ill-typed values are the data's problem, reported by the shapes, not the operator's.
+    Ill-typed values are the data's problem, reported by the shapes, not the operator's. Only this
+    thread's lines are dropped, and only while the block runs: the logger is never switched off,
+    so another thread's warnings (or a second validation ending first) are not lost.
     """
-    logger = logging.getLogger("rdflib.term")
-    before = logger.disabled
-    logger.disabled = True
+    logger, quiet = logging.getLogger("rdflib.term"), _FromThisThread()
+    logger.addFilter(quiet)
     try:
         yield
     finally:
-        logger.disabled = before
+        logger.removeFilter(quiet)
 
 
 def _to_rdflib(term: object) -> URIRef | BNode | Literal:
