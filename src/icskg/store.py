@@ -26,6 +26,7 @@ import pyoxigraph as ox
 
 from icskg.formats import Format
 from icskg.namespaces import PREFIXES
+from icskg.rdf_writer import tidy_turtle
 from icskg.sparql.facts import declares_dataset, prefixes_used
 
 COMPLETE_MARKER = "icskg-build.json"
@@ -143,7 +144,8 @@ class Store(ABC):
         ]
         prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         data = quads if fmt.holds_datasets else [q.triple for q in quads]
-        return ox.serialize(data, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        written = ox.serialize(data, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        return tidy_turtle(written, PREFIXES) if prefixes else written
 
 
 def run_query(
@@ -300,15 +302,17 @@ class EmbeddedStore(Store):
         store = self._open()
         prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         if graph is None and fmt.holds_datasets:
-            return store.dump(format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
-        if graph is None:
+            data = store.dump(format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        elif graph is None:
             triples = (q.triple for q in store.quads_for_pattern(None, None, None))
-            return ox.serialize(triples, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
-        name = ox.NamedNode(graph)
-        if fmt.holds_datasets:
-            quads = store.quads_for_pattern(None, None, None, name)
-            return ox.serialize(quads, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
-        return store.dump(format=fmt.engine, from_graph=name, prefixes=prefixes)  # type: ignore[arg-type]
+            data = ox.serialize(triples, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        elif fmt.holds_datasets:
+            quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            data = ox.serialize(quads, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        else:
+            data = store.dump(format=fmt.engine, from_graph=ox.NamedNode(graph),  # type: ignore[arg-type]
+                              prefixes=prefixes)
+        return tidy_turtle(data, PREFIXES) if prefixes else data
 
     # writing ---------------------------------------------------------------------------------
     def replace_dataset(self, graphs: Iterable[GraphSource], info: dict) -> None:

@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         browse,
         caching,
         compliance,
+        compression,
         dataset,
         home,
         linked_data,
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         validate,
     )
 
+    compression.init_app(app)  # first registered, so it runs last: after the caching headers
     caching.init_app(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)

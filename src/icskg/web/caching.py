@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def not_modified() -> Response | None:
         etag = _etag()
-        if etag and etag in request.if_none_match:
+        if etag and (etag in request.if_none_match or etag + "-gzip" in request.if_none_match):
             response = Response(status=304)
             response.set_etag(etag)
             return response

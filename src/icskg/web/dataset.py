@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
+from icskg import rdf_writer
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from icskg.links import TARGETS
 from icskg.namespaces import (
@@ -45,8 +46,8 @@ def negotiated(graph: Graph) -> Response:
     if fmt is None:
         return error_response(406, "Ask for one of: " + ", ".join(f.media_type for f in RDF_FORMATS))
     quads = list(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
-    data = ox.serialize(quads if fmt.holds_datasets else [q.triple for q in quads],
-                        format=fmt.engine, prefixes=_prefixes(graph))
+    data = rdf_writer.serialize(quads if fmt.holds_datasets else [q.triple for q in quads],
+                                fmt.engine, _prefixes(graph))  # type: ignore[arg-type]
     response = Response(data, mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response

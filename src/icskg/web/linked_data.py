@@ -13,7 +13,7 @@ from string import Template
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
-from icskg import __version__
+from icskg import __version__, rdf_writer
 from icskg.formats import RDF_FORMATS, Format, negotiate
 from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES
 from icskg.sparql.facts import with_prefixes
@@ -96,9 +96,30 @@ def not_found(path: str) -> Response:
     return error_response(404, message + " Check the code in the address.")
 
 
+def _canonical(path: str) -> str | None:
+    """The path with its code in capitals (``id/org/qyg`` -> ``id/org/QYG``) if that names an IRI
+    here and the path as given does not: codes (ODS, GSS) are written in capitals."""
+    stem, extension = _split_extension(path)
+    folder, slash, code = stem.rpartition("/")
+    if not slash or code == code.upper():
+        return None
+    candidate = f"{folder}/{code.upper()}"
+    try:
+        if not d.exists(current_store(), BASE + candidate):
+            return None
+    except d.InvalidIRI:
+        return None
+    return candidate + (f".{extension}" if extension else "")
+
+
 def dereference(path: str) -> Response:
     found = _find(path)
     if found is None:
+        canonical = _canonical(path)
+        if canonical is not None:
+            response = Response(status=301)
+            response.headers["Location"] = url_for("home.index") + canonical
+            return response
         return not_found(path)
     iri, extension = found
     if extension == "svg":
@@ -128,10 +149,8 @@ def _document(iri: str, extension: str) -> str:
 
 def _rdf(iri: str, fmt: Format) -> Response:
     result = current_store().query(DESCRIPTION.substitute(this=d.iri_ref(iri)))
-    ntriples = result.serialize(_NTRIPLES)
-    used = {p: ns for p, ns in PREFIXES.items() if f"<{ns}".encode() in ntriples}
-    triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
-    body = ox.serialize(triples, format=fmt.engine, prefixes=used)  # type: ignore[arg-type]
+    triples = ox.parse(result.serialize(_NTRIPLES), format=ox.RdfFormat.N_TRIPLES)
+    body = rdf_writer.serialize(triples, fmt.engine, PREFIXES)  # type: ignore[arg-type]
     response = Response(body, mimetype=fmt.media_type)
     if fmt.media_type.startswith("text/"):
         response.charset = "utf-8"

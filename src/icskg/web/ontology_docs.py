@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 from rdflib import Graph
 
-from icskg import __version__
+from icskg import __version__, rdf_writer
 from icskg.formats import RDF_FORMATS, Format, negotiate
 from icskg.namespaces import GRAPH, PREFIXES
 from icskg.ontology_doc import OntologyDoc, anchor, document
@@ -42,7 +42,7 @@ def _documentation(version: str, store: Store) -> OntologyDoc:
 def _serialised(version: str, store: Store, fmt: Format) -> bytes:
     """The ontology graph as plain triples in ``fmt`` (a dataset dump would wrap JSON-LD in a graph)."""
     triples = ox.parse(store.dump(NTRIPLES, graph=str(GRAPH.ontology)), format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, format=fmt.engine, prefixes=PREFIXES)  # type: ignore[arg-type]
+    return rdf_writer.serialize(triples, fmt.engine, PREFIXES)  # type: ignore[arg-type]
 
 
 def _ontology(fmt: Format) -> Response:
