@@ -69,6 +69,45 @@ def test_row_cap_cuts_the_answer_and_says_so(data_dir, store):
     assert "X-ICSKG-Limit" not in small.headers
 
 
+def test_answers_are_cut_at_a_byte_limit_and_say_so(data_dir):
+    """Issue 17: a short query asked for hundreds of megabytes. Now an answer carries at most
+    ICSKG_MAX_ANSWER_BYTES of data, cut at a whole row, and stays a valid document."""
+    app = create_app(load_settings({"data_dir": data_dir, "max_answer_bytes": 100_000}, environ={}),
+                     EmbeddedStore(data_dir, query_processes=1))
+    client = app.test_client()
+    response = client.get("/sparql", query_string={"query": CARTESIAN, "timeout": "20"})
+    assert response.status_code == 200
+    assert response.headers["X-ICSKG-Limit"] == "bytes=100000"
+    rows = response.get_json()["results"]["bindings"]
+    assert 0 < len(rows) < 1000 and all(len(row) == 9 for row in rows)
+    triples = client.get("/sparql", query_string={
+        "query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "format": "ntriples"})
+    assert triples.headers["X-ICSKG-Limit"] == "bytes=100000"
+    body = triples.get_data()
+    assert 99_000 < len(body) <= 100_000 and body.endswith(b" .\n")
+    described = client.get("/sparql", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+    assert "100,000 bytes" in described and "X-ICSKG-Limit" in described
+    assert "X-ICSKG-Limit" not in client.get("/sparql", query_string={"query": CHEAP}).headers
+
+
+def test_a_query_process_that_keeps_too_much_memory_is_replaced(data_dir, store):
+    """Idle query processes give memory back: one that still holds more than
+    ICSKG_QUERY_IDLE_MEMORY_MB after answering is replaced by a fresh one."""
+    from icskg.executor import QueryProcesses
+    from icskg.store import Limits
+
+    for keep_mb, replaced in ((1, True), (4096, False)):
+        pool = QueryProcesses(data_dir / "store", size=1, idle_memory_mb=keep_mb)
+        try:
+            before = pool._idle.queue[0].process.pid
+            assert list(pool.run(CHEAP, [], [], Limits(timeout=20, max_rows=10)).rows()) == [("true",)]
+            after = pool._idle.queue[0].process.pid
+            assert (after != before) is replaced
+            assert list(pool.run(CHEAP, [], [], Limits(timeout=20, max_rows=10)).rows()) == [("true",)]
+        finally:
+            pool.close()
+
+
 @pytest.mark.server
 @pytest.mark.slow
 def test_long_queries_do_not_stop_health_checks_and_cheap_queries(live_server):

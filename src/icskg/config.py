@@ -36,7 +36,12 @@ class Settings:
     """Killable query processes per web worker: as many as its threads, so slow queries in some
     threads never leave a cheap query in another waiting for a process."""
     query_memory_mb: int = 2048
-    """Address-space limit of each query process."""
+    """Memory limit of each query process (RLIMIT_DATA)."""
+    query_idle_memory_mb: int = 256
+    """Memory a query process may keep after answering; one holding more is replaced."""
+    max_answer_bytes: int = 32_000_000
+    """Most bytes of data one answer carries (as SPARQL TSV or N-Triples); a longer answer is cut
+    at a whole row and says so (``X-ICSKG-Limit: bytes=N``)."""
     max_body_bytes: int = 1_000_000
     """Largest request body accepted by the endpoint."""
     cors_origins: str = "*"

@@ -15,6 +15,7 @@ row limit, which a truncated JSON or XML document could not.
 from __future__ import annotations
 
 import collections
+import ctypes
 import multiprocessing
 import os
 import resource
@@ -71,27 +72,35 @@ class _RowLimitReached(Exception):
 
 
 class _CappedWriter:
-    """A binary sink that keeps at most ``max_lines`` lines and stops the engine past them."""
+    """A binary sink that keeps at most ``max_lines`` whole lines and ``max_bytes`` bytes, and
+    stops the engine past either; ``limit_hit`` then says which (``rows=N`` or ``bytes=N``)."""
 
-    def __init__(self, max_lines: int) -> None:
+    def __init__(self, max_lines: int, max_rows: int, max_bytes: int | None) -> None:
         self.max_lines = max_lines
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
         self.lines = 0
+        self.size = 0
         self.chunks: list[bytes] = []
-        self.truncated = False
+        self.limit_hit: str | None = None
 
     def write(self, data: bytes) -> int:
+        if self.max_bytes is not None and self.size + len(data) > self.max_bytes:
+            data = data[:data.rfind(b"\n", 0, self.max_bytes - self.size) + 1]  # whole lines
+            self.limit_hit = f"bytes={self.max_bytes}"
         lines = data.count(b"\n")
         if self.lines + lines > self.max_lines:
             keep = self.max_lines - self.lines
             cut = 0
             for _ in range(keep):
                 cut = data.index(b"\n", cut) + 1
-            self.chunks.append(data[:cut])
-            self.lines = self.max_lines
-            self.truncated = True
-            raise _RowLimitReached
+            data, lines = data[:cut], keep
+            self.limit_hit = f"rows={self.max_rows}"
         self.chunks.append(data)
         self.lines += lines
+        self.size += len(data)
+        if self.limit_hit:
+            raise _RowLimitReached
         return len(data)
 
     def flush(self) -> None:
@@ -99,28 +108,53 @@ class _CappedWriter:
 
 
 def _evaluate(store: ox.Store, request: tuple) -> tuple:
-    """Run one query in the child; returns ``(status, kind, payload, truncated)``."""
-    sparql, default_graphs, named_graphs, max_rows, base_iri = request
+    """Run one query in the child; returns ``(status, kind, payload, limit_hit)``."""
+    sparql, default_graphs, named_graphs, max_rows, max_bytes, base_iri = request
     try:
         raw = run_query(store, sparql, default_graphs, named_graphs, base_iri)
     except QuerySyntaxError as exc:
-        return ("syntax", None, str(exc), False)
+        return ("syntax", None, str(exc), None)
     if isinstance(raw, ox.QueryBoolean):
         return ("ok", "boolean", raw.serialize(format=WIRE["boolean"]), False)
     kind = "bindings" if isinstance(raw, ox.QuerySolutions) else "graph"
     # TSV has a header line before the solutions.
-    writer = _CappedWriter(max_rows + (1 if kind == "bindings" else 0))
+    writer = _CappedWriter(max_rows + (1 if kind == "bindings" else 0), max_rows, max_bytes)
     try:
         raw.serialize(writer, format=WIRE[kind])
     except _RowLimitReached:
         pass
     except OSError as exc:
-        if not writer.truncated:
+        if not writer.limit_hit:
             raise StoreError(str(exc)) from exc
-    return ("ok", kind, b"".join(writer.chunks), writer.truncated)
+    return ("ok", kind, b"".join(writer.chunks), writer.limit_hit)
 
 
-def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+TRIM_ABOVE = 32 * 1024 * 1024
+
+
+def _private_bytes() -> int:
+    """Memory this process holds of its own (resident, less pages shared with others such as
+    the store's mapped files), from ``/proc``."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            fields = statm.read().split()
+    except OSError:
+        return 0
+    return (int(fields[1]) - int(fields[2])) * _PAGE
+
+
+def _give_back_memory(keep_bytes: int) -> bool:
+    """After an answer: hand freed heap back to the system (glibc keeps it otherwise), and say
+    whether the process still holds more than ``keep_bytes`` and should be replaced."""
+    if _private_bytes() > TRIM_ABOVE:
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only
+        if trim is not None:
+            trim(0)
+    return bool(keep_bytes) and _private_bytes() > keep_bytes
+
+
+def _serve(connection: Connection, link: str, memory_bytes: int, keep_bytes: int = 0) -> None:
     """The child's loop: leave the network, open the store read-only (reopening after a rebuild)
     and answer. A child that cannot leave the network answers nothing (fail closed)."""
     try:  # first, while the process has one thread (the store starts more)
@@ -155,20 +189,20 @@ def _serve(connection: Connection, link: str, memory_bytes: int) -> None:
         except EOFError:
             return
         if refusal:
-            connection.send(("offline", None, refusal, False, 0.0))
+            connection.send(("offline", None, refusal, None, 0.0, False))
             continue
         try:
             opened_store = current()
         except (OSError, RuntimeError) as exc:
-            reply = ("unavailable", None, f"the store cannot be opened ({exc})", False)
+            reply = ("unavailable", None, f"the store cannot be opened ({exc})", None)
         else:
             try:
                 reply = _evaluate(opened_store, request)
             except MemoryError:
-                reply = ("failed", None, "it needed more memory than allowed", False)
+                reply = ("failed", None, "it needed more memory than allowed", None)
             except Exception as exc:  # an evaluation error: reported, the process lives on
-                reply = ("failed", None, str(exc), False)
-        connection.send((*reply, time.process_time()))
+                reply = ("failed", None, str(exc), None)
+        connection.send((*reply, time.process_time(), _give_back_memory(keep_bytes)))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -180,11 +214,11 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class _Worker:
-    def __init__(self, link: Path, memory_bytes: int) -> None:
+    def __init__(self, link: Path, memory_bytes: int, keep_bytes: int) -> None:
         context = _context()
         self.connection, child = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(child, str(link), memory_bytes), daemon=True
+            target=_serve, args=(child, str(link), memory_bytes, keep_bytes), daemon=True
         )
         self.process.start()
         child.close()
@@ -227,14 +261,19 @@ class QueryProcesses:
     Thread-safe: each call takes a free process, waiting up to ``wait`` seconds for one.
     """
 
-    def __init__(self, link: Path, size: int = 2, memory_mb: int = 2048, wait: float = 5.0) -> None:
+    def __init__(self, link: Path, size: int = 2, memory_mb: int = 2048, wait: float = 5.0,
+                 idle_memory_mb: int = 256) -> None:
         self.link = link
         self.memory_bytes = memory_mb * 1024 * 1024
+        self.keep_bytes = idle_memory_mb * 1024 * 1024
         self.wait = wait
         self._idle = _Idle()
         self.pid = os.getpid()
         for _ in range(size):
-            self._idle.put(_Worker(link, self.memory_bytes))
+            self._idle.put(self._new_worker())
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self.link, self.memory_bytes, self.keep_bytes)
 
     def run(
         self,
@@ -254,7 +293,8 @@ class QueryProcesses:
         worker = self._idle.get(timeout=self.wait)
         if worker is None:
             raise Busy("All query processes are busy; try again in a few seconds.")
-        request = (sparql, list(default_graphs), list(named_graphs), limits.max_rows, base_iri)
+        request = (sparql, list(default_graphs), list(named_graphs), limits.max_rows,
+                   limits.max_bytes, base_iri)
         started = time.monotonic()
         deadline = started + limits.timeout
         try:
@@ -262,7 +302,7 @@ class QueryProcesses:
             while not worker.connection.poll(max(0.0, min(SLOW_AFTER, deadline - time.monotonic()))):
                 if time.monotonic() >= deadline:
                     worker.stop()
-                    worker = _Worker(self.link, self.memory_bytes)
+                    worker = self._new_worker()
                     raise QueryTimeout(
                         f"The query ran longer than the time limit of {limits.timeout:g} s and was "
                         "stopped. Narrow it (more specific patterns, LIMIT) or ask for less."
@@ -272,10 +312,13 @@ class QueryProcesses:
                     # again without privileges, so from now on it is the last process chosen.
                     os.setpriority(os.PRIO_PROCESS, worker.process.pid, SLOW_NICENESS)
                     worker.niced = True
-            status, kind, payload, truncated, worker.cpu = worker.connection.recv()
+            status, kind, payload, limit_hit, worker.cpu, retire = worker.connection.recv()
+            if retire:  # it kept too much memory: a fresh one takes its place
+                worker.stop()
+                worker = self._new_worker()
         except (EOFError, OSError, BrokenPipeError):
             worker.stop()
-            worker = _Worker(self.link, self.memory_bytes)
+            worker = self._new_worker()
             raise QueryEngineFailure(
                 "The query engine failed on this query (it may be too deeply nested or need too "
                 "much memory) and has been restarted. Simplify the query."
@@ -290,7 +333,7 @@ class QueryProcesses:
             raise StoreError(f"The store is damaged: {payload}. Run `icskg build` to rebuild it.")
         if status == "failed":
             raise QueryEvaluationError(f"The query could not be evaluated: {payload}")
-        return IsolatedResult(kind, payload, f"rows={limits.max_rows}" if truncated else None,
+        return IsolatedResult(kind, payload, limit_hit,
                               time.monotonic() - started)
 
     def close(self) -> None:

@@ -478,4 +478,5 @@ def open_store(settings: Settings) -> Store:
     embedded store in ``data_dir``."""
     if settings.endpoint:
         return RemoteStore.from_settings(settings)
-    return EmbeddedStore(settings.data_dir, settings.query_processes, settings.query_memory_mb)
+    return EmbeddedStore(settings.data_dir, settings.query_processes, settings.query_memory_mb,
+                         settings.query_idle_memory_mb)

@@ -65,6 +65,8 @@ class Limits:
 
     timeout: float
     max_rows: int
+    max_bytes: int | None = None
+    """Most bytes of answer data (in the line form answers travel in); cut at a whole row."""
 
 
 @dataclass(frozen=True)
@@ -220,10 +222,12 @@ class EmbeddedResult(QueryResult):
 class EmbeddedStore(Store):
     """A pyoxigraph store under ``data_dir``; see the module docstring for the layout."""
 
-    def __init__(self, data_dir: Path, query_processes: int = 4, query_memory_mb: int = 2048) -> None:
+    def __init__(self, data_dir: Path, query_processes: int = 4, query_memory_mb: int = 2048,
+                 idle_memory_mb: int = 256) -> None:
         self.data_dir = Path(data_dir)
         self.query_processes = query_processes
         self.query_memory_mb = query_memory_mb
+        self.idle_memory_mb = idle_memory_mb
         self._pool = None  # started on the first bounded query, in the process that runs it
         self.link = self.data_dir / "store"
         self.builds = self.data_dir / "builds"
@@ -281,7 +285,8 @@ class EmbeddedStore(Store):
         from icskg.executor import QueryProcesses
 
         if self._pool is None or self._pool.pid != os.getpid():
-            self._pool = QueryProcesses(self.link, self.query_processes, self.query_memory_mb)
+            self._pool = QueryProcesses(self.link, self.query_processes, self.query_memory_mb,
+                                        idle_memory_mb=self.idle_memory_mb)
         return self._pool
 
     def graphs(self) -> list[str]:

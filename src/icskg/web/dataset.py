@@ -70,8 +70,8 @@ def _graph_download(name: str, extension: str) -> str:
     return url_for("dataset.graph_download_by_iri", extension=extension, iri=name, _external=True)
 
 
-def service_description(store: Store, endpoint: str) -> Graph:
-    """The SPARQL 1.1 Service Description of ``/sparql``."""
+def service_description(store: Store, endpoint: str, limits: str = "") -> Graph:
+    """The SPARQL 1.1 Service Description of ``/sparql``, with ``limits`` in words."""
     g = bind_prefixes(Graph())
     g.bind("sd", SD)
     service = URIRef(endpoint)
@@ -79,6 +79,8 @@ def service_description(store: Store, endpoint: str) -> Graph:
     g.add((service, SD.endpoint, service))
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
+    if limits:
+        g.add((service, RDFS.comment, Literal(limits, lang="en")))
     for fmt in (*RESULT_FORMATS, *RDF_FORMATS):
         g.add((service, SD.resultFormat, URIRef(fmt.engine.iri)))
     default = BNode("dataset")

@@ -107,7 +107,8 @@ def endpoint() -> Response:
                 raise Refusal(400, "Missing the 'query' parameter.")
             if request.accept_mimetypes.accept_html:
                 return redirect(url_for("pages.query"))
-            return dataset.negotiated(dataset.service_description(current_store(), request.base_url))
+            return dataset.negotiated(dataset.service_description(
+                current_store(), request.base_url, limits_in_words()))
         if len(queries) > 1:
             raise Refusal(400, "Give exactly one query.")
         return _answer(queries[0], params)
@@ -118,6 +119,15 @@ def endpoint() -> Response:
         return response
     except BodyTooLarge as exc:
         return error_response(413, str(exc))
+
+
+def limits_in_words() -> str:
+    """The limits every answer is held to, as the service description states them."""
+    settings = current_app.extensions["icskg.settings"]
+    return (f"Queries run for at most {settings.query_timeout:g} s. An answer carries at most "
+            f"{settings.max_rows:,} solutions or triples and {settings.max_answer_bytes:,} bytes "
+            "of data (counted as SPARQL TSV or N-Triples); a longer one is cut at a whole row and "
+            "carries the header X-ICSKG-Limit: rows=N or bytes=N.")
 
 
 def _limits(params: MultiDict) -> Limits:
@@ -133,7 +143,7 @@ def _limits(params: MultiDict) -> Limits:
         if not 0 < seconds < float("inf"):
             raise Refusal(400, f"timeout={asked} is not a positive number of seconds.")
         timeout = min(timeout, seconds)
-    return Limits(timeout=timeout, max_rows=settings.max_rows)
+    return Limits(timeout=timeout, max_rows=settings.max_rows, max_bytes=settings.max_answer_bytes)
 
 
 def _base_iri() -> str:
