@@ -14,6 +14,7 @@ from icskg.sources import (
     icbs,
     local_authorities,
     pcns,
+    published_governance,
     sub_icb_locations,
     trusts,
 )
@@ -28,6 +29,7 @@ READERS: dict[str, ModuleType] = {
     "pcns": pcns,
     "icb-leaders": icb_leaders,
     "govuk-organisations": govuk_organisations,
+    "published-governance": published_governance,
 }
 
 __all__ = ["READERS", "SourceError"]
