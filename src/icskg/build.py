@@ -138,6 +138,9 @@ def build_graphs(
         except SourceError as exc:
             raise BuildError(str(exc)) from exc
         _describe_graph(meta, catalogue, GRAPH[name], [SOURCE[f] for f in reader.FILES])
+        # A reader whose rows each cite their own page names those pages as the graph's sources.
+        for page in getattr(reader, "upstream", lambda _: [])(sources_dir):
+            meta.add((GRAPH[name], DCTERMS.source, page))
         meta.add((GRAPH[name], RDFS.label, Literal(reader.TITLE, lang="en")))
 
     progress("policy")

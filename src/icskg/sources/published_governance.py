@@ -21,8 +21,10 @@ from icskg.sources.icb_leaders import slug
 
 TITLE = "ICB governance as the ICBs' published pages show it (partial, each fact dated)"
 TABLE = "icb_governance_published.csv"
-# icb.csv gives each ICB's partnership; icb_leaders_partial.csv the people another graph describes.
-FILES = (TABLE, "icb.csv", "icb_leaders_partial.csv")
+FILES = (TABLE,)
+# Read only to name things other graphs own: each ICB's partnership (icb.csv) and the people the
+# icb-leaders graph already describes (so that no triple is stated by two graphs).
+LOOKUPS = ("icb.csv", "icb_leaders_partial.csv")
 COLUMNS = ("icb_ods", "fact", "role", "value", "source_url", "source_date", "date_basis", "note")
 
 BOARD_ROLES = {
@@ -156,7 +158,8 @@ class _Reader:
         first = row["role"].split(";")[0].strip()
         membership = MEMBERSHIP[f"board/{code}/{slug(row['value'])}/{first}"]
         self.g.add((membership, RDF.type, ICS.BoardMembership))
-        self.g.add((membership, RDFS.label, Literal(f"{row['value']}: {row['role']}", lang="en")))
+        self.g.add((membership, RDFS.label, Literal(
+            f"{row['value']}: {row['role'].replace('-', ' ').replace(';', ',')}", lang="en")))
         self.g.add((membership, ORG.organization, board))
         self.g.add((membership, ORG.member, person))
         for role in roles:
@@ -165,7 +168,8 @@ class _Reader:
 
     def _committee(self, icb: URIRef, code: str, row: dict[str, str], where: str) -> URIRef:
         if row["role"] not in COMMITTEE_KINDS:
-            raise SourceError(f"{where}: a committee's role is its kind: {', '.join(sorted(COMMITTEE_KINDS))}")
+            kinds = ", ".join(sorted(COMMITTEE_KINDS))
+            raise SourceError(f"{where}: a committee's role is its kind, one of {kinds}")
         committee = ORG_ID[f"{code}/committee/{slug(row['value'])}"]
         self.g.add((icb, ICS.hasCommittee, committee))
         self.g.add((committee, RDF.type, ICS.Committee))
@@ -184,6 +188,11 @@ class _Reader:
         self.g.add((membership, ORG.organization, partnership))
         self.g.add((membership, ORG.role, role))
         return membership
+
+
+def upstream(directory: Path) -> list[URIRef]:
+    """The public pages the table's facts come from, for the graph's provenance in graph/meta."""
+    return sorted({URIRef(row["source_url"]) for row in read_rows(directory / TABLE, COLUMNS)})
 
 
 def build(directory: Path) -> Graph:
