@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, render_template
 
 from icskg import __version__
 from icskg.guard import MAX_NESTING, MAX_QUERY_CHARS
-from icskg.namespaces import ICS, sparql_prologue
+from icskg.namespaces import ICS, ID, sparql_prologue
 from icskg.store import Store, StoreError
 from icskg.web import current_store
 
@@ -31,6 +31,10 @@ WHERE {
   GRAPH graph:meta { ?graph a prov:Entity ; rdfs:label ?label .
     OPTIONAL { ?graph ics:vintage ?v } OPTIONAL { ?graph prov:wasDerivedFrom ?table } }
 } GROUP BY ?graph ?label ORDER BY ?graph
+"""
+# The vintage of the ICB list, as graph/meta states it for the whole dataset (from the catalogue).
+ICB_VINTAGE = f"""
+SELECT ?vintage WHERE {{ GRAPH graph:meta {{ <{ID['dataset/icskg']}> ics:vintage ?vintage }} }} LIMIT 1
 """
 EXAMPLE = """SELECT ?icb ?name WHERE {
   ?icb a ics:IntegratedCareBoard ; rdfs:label ?name .
@@ -54,7 +58,9 @@ def _summary(version: str, store: Store) -> dict:
         # mangles a separator outside ASCII.
         graph["vintage"] = " · ".join(sorted(filter(None, (graph["vintage"] or "").split("\n"))))
         graph["tables"] = sorted((graph["tables"] or "").split())
-    return {"classes": _select(store, CLASS_COUNTS), "graphs": graphs, "info": info}
+    vintage = _select(store, ICB_VINTAGE)
+    return {"classes": _select(store, CLASS_COUNTS), "graphs": graphs, "info": info,
+            "icb_vintage": vintage[0] if vintage else None}
 
 
 @bp.route("/")
