@@ -22,6 +22,9 @@ POLICY_DIR = DATA_DIR / "policy"
 QUERIES_DIR = PROJECT_DIR / "queries"
 SHAPES_DIR = PROJECT_DIR / "shapes"
 EXAMPLES_DIR = DATA_DIR / "examples"
+CASES_DIR = PROJECT_DIR / "tests" / "cases"
+"""Each shape's conforming and violating cases (``<regime>/<Shape>--violates-*.ttl``); the rule pages
+show a violating one as an example. Absent from an install without the tests: no example then."""
 NODE_MODULES_DIR = _PACKAGE_DIR.parents[1] / "node_modules"
 """Front-end packages installed by ``npm ci`` from package-lock.json (the query editor); a
 non-editable install has none and the query page falls back to a plain editor."""

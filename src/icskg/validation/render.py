@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from icskg.formats import spreadsheet_safe
+from icskg.namespaces import BASE
 from icskg.validation.regimes import regimes
 from icskg.validation.report import Finding, ValidationReport
 
@@ -130,9 +131,11 @@ def to_junit(report: ValidationReport) -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def html_context(report: ValidationReport) -> dict:
+def html_context(report: ValidationReport, rule_base: str = BASE + "def/rule/") -> dict:
+    """What the report templates need; ``rule_base`` + a rule id is the page explaining the rule
+    (absolute in a standalone document, a path on the site)."""
     return {"report": report, "summary": summary_line(report), "regime_rows": regime_rows(report),
-            "groups": report.by_rule()}
+            "groups": report.by_rule(), "rule_base": rule_base}
 
 
 def to_html(report: ValidationReport) -> str:

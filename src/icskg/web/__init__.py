@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         ontology_docs,
         openapi,
         pages,
+        rule_ids,
         rules,
         search,
         sparql,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_blueprint(browse.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(rules.bp)
+    app.register_blueprint(rule_ids.bp)
 
     @app.after_request
     def secure(response: Response) -> Response:

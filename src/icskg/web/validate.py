@@ -1,6 +1,7 @@
 """``/validate``: check uploaded governance data against a regime's rules, in a bounded child process.
 
-``GET`` shows the form. ``POST`` takes multipart (a ``file`` and/or pasted ``data``), a URL-encoded
+``GET`` shows the form. ``POST`` takes multipart (one or more ``file`` and/or pasted ``data``, all
+checked together as one graph), a URL-encoded
 form (``data``), or the data itself as the body with an RDF or CSV media type; ``regime``,
 ``as_of`` and ``format`` come from the form or the query string. The report is chosen by
 ``format=`` or the ``Accept`` header (JSON, HTML, Turtle, JSON-LD, CSV, plain text, JUnit XML).
@@ -11,8 +12,8 @@ unacceptable ``Accept`` 406, a validation past its time or memory limit 503, and
 
 from __future__ import annotations
 
+import base64
 import io
-from datetime import date
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -27,6 +28,7 @@ from icskg.validation.bounded import ValidationFailed, ValidationFault, Validati
 from icskg.validation.inputs import INPUT_FORMATS, MEDIA_TYPES, Input, InputError, format_for
 from icskg.validation.regimes import regime, regimes
 from icskg.validation.render import REPORT_FORMATS, html_context, render
+from icskg.validation.report import ValidationReport
 from icskg.web import BodyTooLarge, error_response, read_body
 
 bp = Blueprint("validate", __name__)
@@ -78,13 +80,13 @@ def _read_request() -> tuple[MultiDict, list[Input]]:
         fields = MultiDict(list(request.args.items(multi=True)) + list(form.items(multi=True)))
         inputs = []
         try:
-            upload = files.get("file")
-            if upload is not None and upload.filename:
-                declared = None if upload.mimetype == "application/octet-stream" else upload.mimetype
-                wants = format_for(upload.filename, declared)
-                inputs.append(Input(upload.read(), upload.filename, _chosen_format(fields, wants)))
+            for upload in files.getlist("file"):  # several files are checked together
+                if upload.filename:
+                    declared = None if upload.mimetype == "application/octet-stream" else upload.mimetype
+                    wants = format_for(upload.filename, declared)
+                    inputs.append(Input(upload.read(), upload.filename, _chosen_format(fields, wants)))
         finally:
-            for part in files.values():
+            for _, part in files.items(multi=True):
                 part.close()
         pasted = fields.get("data", "")
         if pasted.strip():
@@ -125,9 +127,19 @@ def _report_format(fields: MultiDict) -> str:
     return OFFERED[best]
 
 
+def _downloads(report: ValidationReport) -> list[dict[str, str]]:
+    """The findings as files the page offers for download, carried in the page itself (data: links),
+    so nothing sent is kept on the server to be fetched again."""
+    offered = (("CSV (spreadsheet)", "csv", "csv"), ("JSON", "json", "json"), ("HTML", "html", "html"))
+    return [{"label": label, "format": fmt, "filename": f"icskg-findings.{extension}",
+             "href": f"data:{REPORT_FORMATS[fmt]};charset=utf-8;base64,"
+                     + base64.b64encode(render(report, fmt).encode("utf-8")).decode("ascii")}
+            for label, fmt, extension in offered]
+
+
 def _page(status: int = 200, **context) -> Response:
     values = {"regimes": list(regimes().values()), "regime": DEFAULT_REGIME,
-              "as_of": date.today().isoformat(), "input_formats": INPUT_FORMATS, "input_format": "auto",
+              "as_of": "", "input_formats": INPUT_FORMATS, "input_format": "auto",
               "template_header": TEMPLATE_HEADER,
               "max_bytes": _settings().max_body_bytes, "version": __version__, "report": None}
     values.update(context)
@@ -166,8 +178,8 @@ def check() -> Response:
     except ValidationFault as exc:
         return _failure(500, str(exc), fmt, fields)
     if fmt == "html":
-        return _page(regime=chosen[0], as_of=fields.get("as_of") or date.today().isoformat(),
-                     **html_context(report))
+        return _page(regime=chosen[0], as_of=fields.get("as_of") or "", day_chosen=as_of is not None,
+                     downloads=_downloads(report), **html_context(report, rule_base="/def/rule/"))
     response = Response(render(report, fmt), mimetype=REPORT_FORMATS[fmt])
     if response.mimetype.startswith("text/"):
         response.charset = "utf-8"
@@ -179,6 +191,5 @@ def _failure(status: int, message: str, fmt: str, fields: MultiDict) -> Response
     """Errors as plain text, except to a browser, which gets the form back with the message."""
     if fmt == "html" and status in (400, 500, 503):
         return _page(status=status, error=message, pasted=fields.get("data", ""),
-                     regime=fields.get("regime", DEFAULT_REGIME),
-                     as_of=fields.get("as_of") or date.today().isoformat())
+                     regime=fields.get("regime", DEFAULT_REGIME), as_of=fields.get("as_of") or "")
     return error_response(status, message)
