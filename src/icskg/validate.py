@@ -10,17 +10,18 @@ no inference, no ``owl:imports``, and only icskg's own shapes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from functools import cache, partial
 from pathlib import Path
 
 import pyshacl
-from rdflib import Graph
-from rdflib.namespace import DCTERMS, RDFS
+from rdflib import Graph, Literal
+from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from icskg.formats import RDF_FORMATS, by_name
-from icskg.namespaces import bind_prefixes
+from icskg.namespaces import ICSH, bind_prefixes
 from icskg.store import Store
 from icskg.validation.inputs import Input, InputError, load, parse_rdf, quiet_literal_warnings
 from icskg.validation.regimes import Regime, regime, regimes, shapes_graph
@@ -38,6 +39,9 @@ from icskg.validation.vocabulary import ontology
 __all__ = ["Input", "InputError", "ValidationReport", "regimes", "validate", "validate_store"]
 
 DEFAULT_REGIME = "hca2022"
+# The day checked, stated in the snapshot (``icsh:day-checked rdf:value "YYYY-MM-DD"^^xsd:date``)
+# for the rules that ask for something each financial year, such as a joint forward plan.
+DAY_CHECKED = ICSH["day-checked"]
 Data = Input | Path | Graph
 
 
@@ -100,11 +104,31 @@ def with_ontology(graph: Graph, *, copy: bool = True) -> Graph:
     return data
 
 
+@contextmanager
+def on_day(graph: Graph, day: date | None) -> Iterator[Graph]:
+    """``graph`` as it stood on ``day`` (see :func:`as_it_stood`), stating the day itself, so that
+    a rule that asks for a plan or report each financial year knows which years have begun. Any
+    day the data states is set aside meanwhile: only icskg says which day is checked."""
+    with as_it_stood(graph, day) as data:
+        claimed = list(data.triples((DAY_CHECKED, None, None)))
+        for triple in claimed:
+            data.remove(triple)
+        stated = (DAY_CHECKED, RDF.value, Literal(day)) if day is not None else None
+        if stated:
+            data.add(stated)
+        try:
+            yield data
+        finally:
+            if stated:
+                data.remove(stated)
+            data.addN((s, p, o, data) for s, p, o in claimed)
+
+
 def prepared(graph: Graph, day: date | None) -> Graph:
     """What the shapes see: ``graph`` with the ontology, as it stood on ``day``, in a new graph
     (for another engine to check, such as the Jena referee)."""
     snapshot = bind_prefixes(Graph())
-    with as_it_stood(with_ontology(graph), day) as data:
+    with on_day(with_ontology(graph), day) as data:
         snapshot += data
     return snapshot
 
@@ -167,7 +191,7 @@ def validate_graph(
     days = {r: day if day is not None else regimes()[r].default_as_of(today) for r in ids}
     found: dict[str, tuple[Graph, list]] = {}
     for checked_day in dict.fromkeys(days.values()):  # one snapshot per distinct day
-        with as_it_stood(data, checked_day) as checked:
+        with on_day(data, checked_day) as checked:
             for regime_id in (r for r in ids if days[r] == checked_day):
                 results = _check(checked, regimes()[regime_id])
                 shapes = shapes_graph(regime_id)
