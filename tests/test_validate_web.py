@@ -184,7 +184,7 @@ def test_compliance_shows_the_42_icbs(client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.count('<th scope="row">') == 42
-    assert html.count('class="cell ') == 42 * 7
+    assert html.count('class="cell ') == 42 * 8
     # The ten split upper-tier authorities touch these ICBs' areas: a Warning, not a Violation.
     # Violations come only from what the published record of boards, constitutions and
     # partnerships shows and lacks (graph/published-governance), never from the reference areas.
