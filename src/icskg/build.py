@@ -16,7 +16,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
-from icskg import __version__, policy, resources
+from icskg import __version__, links, policy, resources
 from icskg.fingerprint import code_fingerprint
 from icskg.namespaces import GRAPH, ICS, ID, ONTOLOGY, SOURCE, bind_prefixes
 from icskg.sources import READERS, SourceError
@@ -151,6 +151,7 @@ def build_graphs(
         raise BuildError(str(exc)) from exc
     _describe_policy(meta, graphs[str(GRAPH.policy)], ontology)
     graphs[str(GRAPH.meta)] = meta
+    meta += links.describe_link_sets(graphs.values(), DATASET)
     return version, graphs
 
 

@@ -1,23 +1,30 @@
 """The public sector's own identifiers icskg links to: one entry per publisher, in one place.
 
 Each target says whose identifiers they are, the IRI prefix every link starts with, and the
-publisher's page that documents the pattern (docs/ontology.md cites them with their dates). VoID
-lists one link set per target and predicate, and the linked-data pages group links out by the
-same publishers. Links are data: nothing here, or anywhere in icskg, fetches them.
+publisher's page that documents the pattern (docs/ontology.md cites them with their dates). The
+build counts the links into VoID link sets, one per target and predicate, and the linked-data
+pages group links out by the same publishers. Links are data: nothing in icskg fetches them.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rdflib import URIRef
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
 from icskg.namespaces import (
+    BASE,
     CQC_PROVIDER,
     GOVUK_ORGANISATION,
+    ID,
     LEGISLATION,
     ODS_RECORD,
     ONS_GEOGRAPHY,
+    bind_prefixes,
 )
 
 
@@ -63,3 +70,41 @@ def target_of(iri: str) -> LinkTarget | None:
 def ods_record(code: str) -> URIRef:
     """The address the ODS publishes for the organisation with ODS ``code``."""
     return ODS_RECORD[code]
+
+
+def _local_name(iri: str) -> str:
+    return re.split(r"[/#]", iri.rstrip("/#"))[-1]
+
+
+def describe_link_sets(graphs: Iterable[Graph], dataset: URIRef) -> Graph:
+    """VoID for the links from icskg's resources in ``graphs`` to each target: the targets with
+    their documentation, and one ``void:Linkset`` per target and predicate with its count.
+
+    Counted here, over the built graphs, because counting on the store means a scan of every
+    triple per target (seconds, not milliseconds, on each new dataset version).
+    """
+    counts: Counter[tuple[LinkTarget, URIRef]] = Counter()
+    for graph in graphs:
+        for s, p, o in graph:
+            if isinstance(o, URIRef) and isinstance(s, URIRef) and s.startswith(BASE):
+                target = target_of(o)
+                if target is not None:
+                    counts[target, p] += 1
+    g = bind_prefixes(Graph())
+    for target in TARGETS:
+        g.add((target.homepage, RDF.type, VOID.Dataset))
+        g.add((target.homepage, DCTERMS.title, Literal(target.publisher, lang="en")))
+        g.add((target.homepage, VOID.uriSpace, Literal(target.namespace)))
+        if target.documentation:
+            g.add((target.homepage, RDFS.seeAlso, URIRef(target.documentation)))
+    for (target, predicate), count in counts.items():
+        name = _local_name(predicate)
+        linkset = ID[f"dataset/icskg/linkset/{target.slug}-{name.lower()}"]
+        g.add((dataset, VOID.subset, linkset))
+        g.add((linkset, RDF.type, VOID.Linkset))
+        g.add((linkset, DCTERMS.title, Literal(f"Links to {target.publisher} by {name}", lang="en")))
+        g.add((linkset, VOID.linkPredicate, predicate))
+        g.add((linkset, VOID.subjectsTarget, dataset))
+        g.add((linkset, VOID.objectsTarget, target.homepage))
+        g.add((linkset, VOID.triples, Literal(count, datatype=XSD.integer)))
+    return g

@@ -16,9 +16,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
 from icskg import rdf_writer
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
-from icskg.links import TARGETS
 from icskg.namespaces import (
-    BASE,
     GRAPH,
     HEALTH_AND_CARE_ACT_2022,
     ID,
@@ -27,7 +25,6 @@ from icskg.namespaces import (
 )
 from icskg.store import Store
 from icskg.web import current_store, error_response
-from icskg.web.describe import curie
 
 bp = Blueprint("dataset", __name__)
 
@@ -103,21 +100,10 @@ def service_description(store: Store, endpoint: str, limits: str = "") -> Graph:
     return g
 
 
-def _links_by_predicate(store: Store, namespace: str) -> list[tuple[str, int]]:
-    """(predicate, number of links) for the links from icskg's resources into ``namespace``."""
-    query = (f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && isIRI(?s) "
-             f'&& STRSTARTS(STR(?o), "{namespace}") && STRSTARTS(STR(?s), "{BASE}")) }} '
-             "GROUP BY ?p ORDER BY ?p")
-    return [(p or "", int(n or 0)) for p, n in store.query(query).rows()]
-
-
-def _local_name(iri: str) -> str:
-    return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
-
-
 @lru_cache(maxsize=8)
 def dataset_description(version: str, host: str, store: Store) -> Graph:
-    """VoID and DCAT for the dataset, its named graphs, link sets and downloads."""
+    """VoID and DCAT for the dataset, its named graphs and downloads; the link sets, like the
+    graphs' provenance, come from the ``meta`` graph (``icskg.links`` counts them at build time)."""
     g = bind_prefixes(Graph())
     g.bind("void", VOID)
     g.bind("sd", SD)
@@ -155,22 +141,6 @@ def dataset_description(version: str, host: str, store: Store) -> Graph:
         for extension in ("ttl", "nq"):
             _distribution(g, graph, URIRef(_graph_download(name, extension)),
                           by_name(extension, RDF_FORMATS))
-    for target in TARGETS:
-        g.add((target.homepage, RDF.type, VOID.Dataset))
-        g.add((target.homepage, DCTERMS.title, Literal(target.publisher, lang="en")))
-        g.add((target.homepage, VOID.uriSpace, Literal(target.namespace)))
-        if target.documentation:
-            g.add((target.homepage, RDFS.seeAlso, URIRef(target.documentation)))
-        for predicate, count in _links_by_predicate(store, target.namespace):
-            linkset = URIRef(f"{BASE}id/dataset/icskg/linkset/{target.slug}-{_local_name(predicate)}")
-            g.add((DATASET, VOID.subset, linkset))
-            g.add((linkset, RDF.type, VOID.Linkset))
-            g.add((linkset, DCTERMS.title, Literal(
-                f"Links to {target.publisher} ({curie(predicate) or predicate})", lang="en")))
-            g.add((linkset, VOID.linkPredicate, URIRef(predicate)))
-            g.add((linkset, VOID.subjectsTarget, DATASET))
-            g.add((linkset, VOID.objectsTarget, target.homepage))
-            g.add((linkset, VOID.triples, Literal(count, datatype=XSD.integer)))
     g.add((DATASET, DCTERMS.references, HEALTH_AND_CARE_ACT_2022))
     return g
 
