@@ -7,8 +7,8 @@ import csv
 import io
 
 import pytest
-from rdflib import URIRef
-from rdflib.namespace import ORG, RDF
+from rdflib import Literal, URIRef
+from rdflib.namespace import FOAF, ORG, RDF
 
 import icskg
 from icskg import resources
@@ -43,30 +43,67 @@ def test_the_documented_template_conforms():
     assert report.triples > 100
 
 
+def seat_of(graph, name: str):
+    """The board seat of the person named ``name`` (found through the data, not the IRI)."""
+    person = next(graph.subjects(FOAF.name, Literal(name)))
+    return next(s for s in graph.subjects(ORG.member, person) if (s, RDF.type, ICS.BoardMembership) in graph)
+
+
 def test_rows_become_seats_with_roles_dates_and_appointers():
     graph = board_csv.read(TEMPLATE.read_bytes(), "icb-board.csv")
     seats = set(graph.subjects(RDF.type, ICS.BoardMembership))
     assert len(seats) == 11
-    frankie = next(s for s in seats if "frankie" in str(s))
+    frankie = seat_of(graph, "Frankie Sample")
     assert set(graph.objects(frankie, ORG.role)) == {
         ROLE["non-executive-member"], ROLE["deputy-chair"], ROLE["senior-non-executive-member"]}
     assert str(graph.value(frankie, ICS.startDate)) == "2022-07-01"  # written 01/07/2022
-    ceo = next(s for s in seats if "blake" in str(s))
+    assert str(graph.value(frankie, ICS.fitAndProperTestPassedOn)) == "2022-06-20"
+    assert ROLE["digital-lead"] in set(graph.objects(seat_of(graph, "Ellis Sample"), ORG.role))
+    ceo = seat_of(graph, "Blake Sample")
     appointer = graph.value(ceo, ICS.appointedBy)
-    assert str(graph.value(appointer, URIRef("http://xmlns.com/foaf/0.1/name"))) == "Kai Sample"
+    assert str(graph.value(appointer, FOAF.name)) == "Kai Sample"
     assert graph.value(ceo, ICS.approvedBy) == ORG_ID["X24"]
-    harper = next(s for s in seats if "harper" in str(s))
+    harper = seat_of(graph, "Harper Sample")
     constituency = graph.value(harper, ICS.nominatedBy)
     assert graph.value(constituency, ICS.nominatesToRole) == ROLE["partner-member-trusts"]
 
 
-def test_an_icb_code_gives_the_documented_iris():
+def test_committee_chairs_become_committees_and_their_chairs():
+    graph = board_csv.read(TEMPLATE.read_bytes(), "icb-board.csv")
+    chairs = {}
+    for chair in graph.subjects(RDF.type, ICS.CommitteeMembership):
+        committee = graph.value(chair, ORG.organization)
+        assert (None, ICS.hasCommittee, committee) in graph
+        assert graph.value(chair, ORG.role) == ROLE["committee-chair"]
+        chairs[str(graph.value(committee, ICS.committeeKind)).rsplit("/", 1)[-1]] = str(
+            graph.value(graph.value(chair, ORG.member), FOAF.name))
+    assert chairs == {"audit": "Gray Sample", "remuneration": "Frankie Sample"}
+
+
+def test_people_are_named_by_their_id_or_their_seat_never_by_their_name():
     table = [dict(row, icb="QYG") for row in rows()]
     graph = board_csv.read(as_csv(table), "board.csv")
     assert (ORG_ID["QYG"], ICS.hasBoard, URIRef(ORG_ID["QYG"] + "/board")) in graph
-    assert (PERSON["avery-sample"], RDF.type, None) in graph
-    seat = MEMBERSHIP["board/QYG/avery-sample/chair/2023-04-01"]
-    assert (seat, ORG.member, PERSON["avery-sample"]) in graph
+    avery = PERSON["QYG/nv-0002"]
+    assert (avery, FOAF.name, Literal("Avery Sample")) in graph
+    assert (MEMBERSHIP["board/QYG/nv-0002/chair/2023-04-01"], ORG.member, avery) in graph
+    # without ids: a hash of the board and the seat, the same however the names are spelt
+    anonymous = [dict(row, id="") for row in table]
+    renamed = [dict(row, name=row["name"].upper()) for row in anonymous]
+    for table_ in (anonymous, renamed):
+        iris = {str(p) for p in board_csv.read(as_csv(table_), "board.csv").subjects(RDF.type, FOAF.Person)}
+        assert len(iris) == 11
+        assert not any("sample" in iri.lower() for iri in iris)
+        if table_ is anonymous:
+            first = iris
+    assert iris == first
+    # two non-executives starting the same day in the same role are still two people
+    twins = [*anonymous, dict(anonymous[7], name="Gray Twin")]
+    assert len(set(board_csv.read(as_csv(twins), "board.csv").subjects(RDF.type, FOAF.Person))) == 12
+    # one id on two rows is one person, whatever the name
+    again = [*table, dict(table[0], name="K. Sample", start="2023-04-02", end="")]
+    people = set(board_csv.read(as_csv(again), "board.csv").subjects(RDF.type, FOAF.Person))
+    assert len(people) == 11
 
 
 def test_breaches_in_the_csv_are_found_like_breaches_in_rdf():
@@ -127,7 +164,7 @@ def test_empty_and_spreadsheet_encodings():
 
 
 def test_csv_report_neutralises_formulas():
-    evil = dict(rows()[1], name='=HYPERLINK("http://evil.example/","x")', start="2023-05-01")
+    evil = dict(rows()[1], name='=HYPERLINK("http://evil.example/","x")', start="2023-05-01", id="")
     evil["appointed by"] = "ICB"
     report = check([*rows(), evil])  # a second chair, not appointed by NHS England
     cells = [row for row in csv.reader(io.StringIO(render(report, "csv")))]

@@ -1,9 +1,17 @@
 """The board CSV template: one row per seat on an ICB board, as a governance team can fill it in.
 
 Columns (docs/validation.md): ``name, role, nominated by, appointed by, start, end`` and, if
-known, ``approved by, employed by, expertise, icb, source``. The rows become the pattern of
-docs/governance-vocabulary.md: an ``ics:Board``, and for each row a ``foaf:Person`` and an
-``ics:BoardMembership`` with its roles, who nominated, appointed and approved it, and its dates.
+known, ``approved by, employed by, expertise, icb, source, id, designation, committee chaired,
+fit and proper``. The rows become the pattern of docs/governance-vocabulary.md: an ``ics:Board``,
+and for each row a ``foaf:Person`` and an ``ics:BoardMembership`` with its roles (the designations
+deputy chair, senior non-executive member and digital lead among them), who nominated, appointed
+and approved it, its dates and the date of its fit and proper person test; a committee chaired
+becomes the ICB's ``ics:Committee`` of that kind and an ``ics:CommitteeMembership`` as its chair.
+
+People's IRIs never come from their names (names change and collide): they come from the ``id``
+column (a staff number or any code the board keeps for the person), or else from a hash of the
+board and the person's first seat (role, start, and its order among seats alike). The name stays
+a ``foaf:name`` and is how the "by" columns of the same file refer to the person.
 
 Who is named in the "by" columns is resolved in this order: NHS England, the Secretary of State,
 the ICB itself, a role held by someone in the file ("chair", "chief executive"), a person named in
@@ -12,7 +20,9 @@ the file, and otherwise a body of that name.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -20,6 +30,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SKOS, XSD
 
 from icskg.namespaces import (
+    COMMITTEE_KIND,
     EXPERTISE,
     ICS,
     MEMBERSHIP,
@@ -36,7 +47,9 @@ from icskg.validation.tables import key as _key
 from icskg.validation.vocabulary import ontology
 
 REQUIRED = ("name", "role", "nominated by", "appointed by", "start", "end")
-OPTIONAL = ("approved by", "employed by", "expertise", "icb", "source")
+OPTIONAL = ("approved by", "employed by", "expertise", "icb", "source", "id", "designation",
+            "committee chaired", "fit and proper")
+DESIGNATIONS = ("deputy-chair", "senior-non-executive-member", "digital-lead")
 TEMPLATE_HEADER = ",".join([*REQUIRED, *OPTIONAL])
 SECRETARY_OF_STATE = OFFICE["secretary-of-state-for-health-and-social-care"]
 ODS = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -107,6 +120,17 @@ def expertise_names() -> dict[str, URIRef]:
     return names
 
 
+def committee_kind_names() -> dict[str, URIRef]:
+    """The committee kinds by label and notation (``audit``, ``remuneration``, ``other``)."""
+    vocab = ontology()
+    names: dict[str, URIRef] = {}
+    for concept in _concepts(str(COMMITTEE_KIND)):
+        names[notation(concept)] = concept
+        for value in vocab.objects(concept, SKOS.prefLabel):
+            names[_key(str(value)).removesuffix(" committee")] = concept
+    return names
+
+
 def _day(text: str, where: str) -> date | None:
     text = text.strip()
     if not text:
@@ -140,8 +164,24 @@ class _Board:
         self.code = code
         self.icb = ORG_ID[code] if code else self.local("icb")
         self.board = URIRef(f"{self.icb}/board") if code else self.local("board")
-        self.people = {_key(row["name"]): self.person(row["name"]) for row in rows if row["name"]}
         self.roles = role_names()
+        self.people: dict[str, URIRef] = {}  # a name or an id as written -> the person
+        self.person_of: dict[int, URIRef] = {}  # a row's line -> the person
+        self.stable: dict[URIRef, str] = {}  # a person -> the stable part of the IRI
+        seats: Counter[tuple[str, str]] = Counter()
+        for row in (r for r in rows if r["name"]):
+            seat = (_key(row["role"]), row["start"])
+            seats[seat] += 1
+            known = self.people.get(f"id {_key(row['id'])}") if row["id"] else None
+            known = known or self.people.get(_key(row["name"]))
+            if known is None:
+                stable = slug(row["id"]) if row["id"] else "seat-" + hashlib.sha256(
+                    "|".join([str(self.board), *seat, str(seats[seat])]).encode()).hexdigest()[:16]
+                known = self.person(row["name"], stable)
+            self.people.setdefault(_key(row["name"]), known)
+            if row["id"]:
+                self.people.setdefault(f"id {_key(row['id'])}", known)
+            self.person_of[row.line] = known
         self.holders: dict[URIRef, URIRef] = {}
         self.agents: dict[str, URIRef] = {}
         g = self.graph
@@ -153,11 +193,59 @@ class _Board:
         """An IRI for a thing the file describes when it names no ICB (so no real IRI applies)."""
         return URIRef(":".join(["urn:icskg:board-csv", slug(self.name), *parts]))
 
-    def person(self, name: str) -> URIRef:
-        person = PERSON[slug(name)] if self.code else self.local("person", slug(name))
+    def person(self, name: str, stable: str) -> URIRef:
+        """A person, named by ``stable`` (from the id column or a hash of the seat), never by name."""
+        person = PERSON[f"{self.code}/{stable}"] if self.code else self.local("person", stable)
+        self.stable[person] = stable
         self.graph.add((person, RDF.type, FOAF.Person))
         self.graph.add((person, FOAF.name, Literal(name)))
         return person
+
+    def designations(self, text: str, where: str) -> list[URIRef]:
+        """The deputy chair, senior non-executive member or digital lead a seat is also designated."""
+        found = []
+        for part in (p for p in LIST_SEPARATOR.split(text) if p.strip()):
+            concept = self.roles.get(_key(part)) or self.roles.get(_key(part).replace("-", " "))
+            if concept is None or notation(concept) not in DESIGNATIONS:
+                raise InputError(f"{where}: unknown designation {part.strip()!r}; use deputy chair, "
+                                 "senior non-executive member or digital lead (several separated by ;).")
+            found.append(concept)
+        return found
+
+    def committee_kinds(self, text: str, where: str) -> list[URIRef]:
+        """The kinds of committee (audit, remuneration, other) a cell names."""
+        kinds = committee_kind_names()
+        found = []
+        for part in (p for p in text.split(";") if p.strip()):
+            word = _key(part).removesuffix(" committee").removeprefix("the ")
+            if word not in kinds:
+                raise InputError(f"{where}: unknown committee {part.strip()!r}; use audit, remuneration "
+                                 "or other (several separated by ;).")
+            found.append(kinds[word])
+        return found
+
+    def chairs_committee(self, person: URIRef, kind: URIRef, seat: tuple[str, ...], start: date | None,
+                         end: date | None) -> None:
+        """The ICB's committee of ``kind`` and the person's seat as its chair, for the board seat's dates."""
+        g = self.graph
+        committee = URIRef(f"{self.icb}/committee/{notation(kind)}") if self.code \
+            else self.local("committee", notation(kind))
+        g.add((self.icb, ICS.hasCommittee, committee))
+        g.add((committee, RDF.type, ICS.Committee))
+        g.add((committee, ICS.committeeKind, kind))
+        label = str(ontology().value(kind, SKOS.prefLabel) or f"{notation(kind)} committee")
+        g.add((committee, RDFS.label, Literal(label, lang="en")))
+        parts = ("committee", notation(kind), *seat)
+        chair = MEMBERSHIP["/".join([*parts[:2], self.code, *parts[2:]])] if self.code \
+            else self.local("chair", *parts)
+        g.add((chair, RDF.type, ICS.CommitteeMembership))
+        g.add((chair, ORG.organization, committee))
+        g.add((chair, ORG.member, person))
+        g.add((chair, ORG.role, ROLE["committee-chair"]))
+        if start:
+            g.add((chair, ICS.startDate, Literal(start.isoformat(), datatype=XSD.date)))
+        if end:
+            g.add((chair, ICS.endDate, Literal(end.isoformat(), datatype=XSD.date)))
 
     def role_list(self, text: str, where: str) -> list[URIRef]:
         roles = []
@@ -184,8 +272,8 @@ class _Board:
                 found.append(self.icb)
             elif self.roles.get(key.removeprefix("the ")) in self.holders:
                 found.append(self.holders[self.roles[key.removeprefix("the ")]])
-            elif key in self.people:
-                found.append(self.people[key])
+            elif key in self.people or f"id {key}" in self.people:
+                found.append(self.people.get(key) or self.people[f"id {key}"])
             else:
                 if key not in self.agents:
                     body = self.local("body", slug(part))
@@ -212,12 +300,12 @@ def read(data: bytes, name: str = "board.csv") -> Graph:
         roles = board.role_list(row["role"], where)
         start, end = _day(row["start"], f"{where} start"), _day(row["end"], f"{where} end")
         for role in roles:
-            board.holders.setdefault(role, board.people[_key(row["name"])])
+            board.holders.setdefault(role, board.person_of[row.line])
         parsed.append((where, row, roles, start, end))
     expertise = expertise_names()
     for where, row, roles, start, end in parsed:
-        person = board.people[_key(row["name"])]
-        parts = (slug(row["name"]), notation(roles[0]), start.isoformat() if start else "undated")
+        person = board.person_of[row.line]
+        parts = (board.stable[person], notation(roles[0]), start.isoformat() if start else "undated")
         if board.code:
             seat = MEMBERSHIP["/".join(["board", board.code, *parts])]
         else:
@@ -225,7 +313,7 @@ def read(data: bytes, name: str = "board.csv") -> Graph:
         g.add((seat, RDF.type, ICS.BoardMembership))
         g.add((seat, ORG.organization, board.board))
         g.add((seat, ORG.member, person))
-        for role in roles:
+        for role in [*roles, *board.designations(row["designation"], f"{where} designation")]:
             g.add((seat, ORG.role, role))
         if start:
             g.add((seat, ICS.startDate, Literal(start.isoformat(), datatype=XSD.date)))
@@ -244,6 +332,11 @@ def read(data: bytes, name: str = "board.csv") -> Graph:
                 raise InputError(f"{where}: unknown expertise {part.strip()!r}; use mental health "
                                  "or finance and audit.")
             g.add((seat, ICS.expertise, concept))
+        checked = _day(row["fit and proper"], f"{where} fit and proper")
+        if checked:
+            g.add((seat, ICS.fitAndProperTestPassedOn, Literal(checked.isoformat(), datatype=XSD.date)))
+        for kind in board.committee_kinds(row["committee chaired"], f"{where} committee chaired"):
+            board.chairs_committee(person, kind, parts, start, end)
         if row["source"].startswith(("http://", "https://")):
             g.add((seat, DCTERMS.source, URIRef(row["source"])))
     return g
