@@ -16,7 +16,8 @@ FACT_KINDS = """
                    ics:MembershipRequirement ics:LegislativeOption ics:Consultation ics:PolicyEvent
                    ics:Function ics:Duty ics:Power ics:Fund ics:FundingStream ics:DelegatedBudget
                    ics:PooledBudget ics:Allocation ics:BudgetPoolingModel ics:PlacePartnership
-                   ics:Committee ics:Board ics:JointCommittee ics:CommitteeMembership }
+                   ics:Committee ics:Board ics:JointCommittee ics:CommitteeMembership ics:PolicyStatement
+                   ics:Recommendation ics:Resolution ics:Finding }
 """
 
 
