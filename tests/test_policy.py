@@ -154,7 +154,7 @@ def test_the_single_pot_belongs_to_the_financial_framework_not_to_an_option(sele
 
 def test_april_2022_dates_the_design_frameworks_digital_foundations_not_its_plan(select):
     rows = select("""SELECT ?e WHERE { ?e ics:targetDate "2022-04-01"^^xsd:date ;
-                                          dcterms:source doc:ics-design-framework-briefing-2021 }""")
+        ics:topic topic:data-and-digital ; dcterms:source doc:ics-design-framework-briefing-2021 }""")
     assert [r["e"].rsplit("/", 1)[1] for r in rows] == ["design-framework-digital-foundations-by-april-2022"]
 
 
