@@ -255,3 +255,14 @@ def test_ics_diagram_alone_as_svg(client):
 def test_resource_pages_keep_the_strict_content_security_policy(client):
     csp = client.get("/id/ics/E54000008").headers["Content-Security-Policy"]
     assert "unsafe-inline" not in csp and "default-src 'self'" in csp
+
+
+def test_each_link_set_has_a_page_with_its_count_and_target(client, select):
+    html = client.get("/id/dataset/icskg/linkset/ods-seealso", headers={"Accept": BROWSER})
+    assert html.status_code == 200
+    text = unescape(html.get_data(as_text=True))
+    linked = select("SELECT (COUNT(*) AS ?n) WHERE { ?s rdfs:seeAlso ?o "
+                    "FILTER(STRSTARTS(STR(?o), STR(odsrecord:))) }")[0]["n"]
+    assert f">{linked}<" in text.replace(",", "")
+    assert "https://directory.spineservices.nhs.uk/ORD/2-0-0/" in text
+    assert "Links to NHS Organisation Data Service by seeAlso" in text
