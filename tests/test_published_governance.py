@@ -5,6 +5,7 @@ validated like any upload, and /compliance finds data where the record has some.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections import defaultdict
 from datetime import date
@@ -158,3 +159,18 @@ def test_the_published_record_is_validated_like_an_upload(settings, store):
     assert chair_only
     for icb in chair_only:
         assert any("no chief executive" in m for m in findings[icb]), icb
+
+
+def test_sources_md_states_the_coverage_the_table_has():
+    """SOURCES.md says how many facts, ICBs and pages the record holds and which ICBs have none."""
+    text = (resources.SOURCE_TABLES_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    table = rows()
+    covered = {row["icb_ods"] for row in table}
+    pages = {row["source_url"] for row in table}
+    assert (f"**{len(table)} facts about {len(covered)} of the 42 ICBs, from {len(pages)} pages**"
+            in " ".join(text.split()))
+    with (resources.SOURCE_TABLES_DIR / "icb.csv").open(newline="", encoding="utf-8") as handle:
+        all_icbs = {row["ods_code"] for row in csv.DictReader(handle)}
+    section = text[text.index("No public page with a date was found for"):]
+    section = section[:section.index("no data")]
+    assert set(re.findall(r"\((Q[A-Z0-9]{2})\)", section)) == all_icbs - covered
