@@ -230,6 +230,9 @@ class ICS(DefinedNamespace):
     Workstream: URIRef
     OptionFeature: URIRef
     ConsultationQuestion: URIRef
+    Recommendation: URIRef
+    Resolution: URIRef
+    Finding: URIRef
     # legislation and policy: properties
     summarises: URIRef
     proposedIn: URIRef
@@ -246,6 +249,8 @@ class ICS(DefinedNamespace):
     about: URIRef
     topic: URIRef
     locator: URIRef
+    recommendedBy: URIRef
+    percentage: URIRef
     targetDate: URIRef
     regime: URIRef
     evidenceStatus: URIRef
