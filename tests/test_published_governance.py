@@ -174,3 +174,12 @@ def test_sources_md_states_the_coverage_the_table_has():
     section = text[text.index("No public page with a date was found for"):]
     section = section[:section.index("no data")]
     assert set(re.findall(r"\((Q[A-Z0-9]{2})\)", section)) == all_icbs - covered
+
+
+def test_coverage_counts_what_the_table_holds(store):
+    """The counts /compliance can show beside the matrix: facts, ICBs covered and pages cited."""
+    from icskg.validation.published_record import coverage
+
+    table = rows()
+    assert coverage(store) == {"facts": len(table), "icbs": len({row["icb_ods"] for row in table}),
+                               "pages": len({row["source_url"] for row in table})}
