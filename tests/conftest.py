@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,8 +29,25 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def build_result(data_dir: Path) -> BuildResult:
-    return build_store(EmbeddedStore(data_dir))
+def say(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Write a line to the terminal past pytest's output capture, so a step that takes a while
+    shows what it is doing instead of a still screen."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def write(message: str) -> None:
+        if reporter is None or capture is None:
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"  [{time.strftime('%H:%M:%S')}] {message}")
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def build_result(data_dir: Path, say: Callable[[str], None]) -> BuildResult:
+    say("building the test store from the real tables (once per session)")
+    return build_store(EmbeddedStore(data_dir), progress=lambda step: say(f"build: {step}"))
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,10 @@ systems it compares give the same answers. Times are reported in BENCHMARKS.md, 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -19,15 +21,28 @@ OWN_MIX = ("iri-lookup", "code-lookup", "label-search", "describe-icb", "count-b
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory):
-    """One quick run into a temporary directory; returns (report directory, figures)."""
+def quick(tmp_path_factory, say):
+    """One quick run into a temporary directory, its steps shown as they go; returns (report
+    directory, figures)."""
     work = tmp_path_factory.mktemp("bench")
     out = work / "report"
-    done = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "bench", "run", "--quick", "--work", str(work), "--out", str(out)],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=1200, stdin=subprocess.DEVNULL,
+        cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    watchdog = threading.Timer(1200, process.kill)  # a hung run fails instead of hanging the suite
+    watchdog.start()
+    lines = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            say("bench: " + line.rstrip())
+        returncode = process.wait()
+    finally:
+        watchdog.cancel()
+    assert returncode == 0, "".join(lines)[-8000:]
     return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 

@@ -124,3 +124,23 @@ def test_a_competency_question_file_runs_as_it_is(icskg, store):
     first = sorted(resources.QUERIES_DIR.glob("*.rq"))[0]
     result = icskg("query", "--file", str(first), "--format", "csv")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.server
+def test_serve_on_a_port_in_use_says_so_in_one_line_and_exits_2(tmp_path):
+    """README: exit 2 with a one-line message (not gunicorn's retries and exit 1)."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "icskg", "--data-dir", str(tmp_path), "serve", "--port", str(port)],
+            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"Port {port} on 127.0.0.1 is in use" in lines[0] and "--port" in lines[0]
+    assert not list(tmp_path.iterdir())  # nothing was built for a server that cannot start

@@ -38,3 +38,17 @@ def test_every_console_script_imports_and_answers_help():
         result = CliRunner().invoke(command, ["--help"])
         assert result.exit_code == 0, result.output
         assert "Usage" in result.output
+
+
+def test_the_test_run_shows_pytest_progress():
+    """No -q in addopts: each test file shows its dots as it runs (long steps say what they do)."""
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert not {"-q", "--quiet", "-qq"} & set(options["addopts"].split())
+
+
+def test_readme_pictures_exist_and_are_small():
+    pictures = re.findall(r'src="(docs/screenshots/[\w-]+\.png)"', (ROOT / "README.md").read_text())
+    assert len(pictures) >= 4
+    for picture in pictures:
+        data = (ROOT / picture).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) < 150_000, picture

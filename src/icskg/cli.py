@@ -251,10 +251,12 @@ def push(ctx: click.Context, endpoint: str | None, graph_store: str | None,
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None,
           data_files: tuple[str, ...], endpoint: str | None, dialect: str | None) -> None:
     """Serve the SPARQL endpoint and pages with gunicorn, building the store first if missing."""
-    from icskg.web.server import run
+    from icskg.web.server import cannot_listen, run
 
     settings = _settings(ctx, host=host, port=port, workers=workers, endpoint=endpoint,
                          dialect=dialect)
+    if problem := cannot_listen(settings.host, settings.port):
+        raise Failure(problem)
     if settings.endpoint:
         if data_files:
             raise Failure("--data loads files into the embedded store; leave out --endpoint.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -23,6 +25,27 @@ class _Gunicorn(BaseApplication):
         from icskg.web import create_app
 
         return create_app(self.settings)
+
+
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why ``serve`` could not listen on ``host:port`` (in one line), or None if it can.
+
+    Checked before anything is built or forked, so a port in use is one clear message rather
+    than gunicorn retrying five times and logging each failure."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"Cannot listen on {host}:{port}: the host is not known here ({exc}); use --host."
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"Port {port} on {host} is in use by another program: stop it, or choose "
+                        f"another port with --port (or ICSKG_PORT).")
+            return f"Cannot listen on {host}:{port}: {exc.strerror or exc}."
+    return None
 
 
 def run(settings: Settings) -> None:

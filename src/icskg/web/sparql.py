@@ -57,7 +57,7 @@ def _text(data: bytes) -> str:
 
 def _parameters() -> tuple[MultiDict, str | None]:
     """The protocol parameters and the query text, from whichever request form was used."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return request.args, None
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
@@ -103,7 +103,7 @@ def endpoint() -> Response:
         if body_query is not None:
             queries.append(body_query)
         if not queries:
-            if request.method != "GET":
+            if request.method not in ("GET", "HEAD"):
                 raise Refusal(400, "Missing the 'query' parameter.")
             if request.accept_mimetypes.accept_html:
                 return redirect(url_for("pages.query"))
