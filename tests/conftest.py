@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from icskg import search
 from icskg.build import BuildResult, build_store
 from icskg.config import Settings, load_settings
 from icskg.namespaces import sparql_prologue
@@ -47,7 +48,10 @@ def say(request: pytest.FixtureRequest) -> Callable[[str], None]:
 @pytest.fixture(scope="session")
 def build_result(data_dir: Path, say: Callable[[str], None]) -> BuildResult:
     say("building the test store from the real tables (once per session)")
-    return build_store(EmbeddedStore(data_dir), progress=lambda step: say(f"build: {step}"))
+    store = EmbeddedStore(data_dir)
+    result = build_store(store, progress=lambda step: say(f"build: {step}"))
+    search.ensure_index(store, data_dir)  # as `icskg build` does
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -220,3 +220,24 @@ def test_rules_are_listed_and_each_has_a_page(client):
     rule = html(client, "/shapes/ICBHasOneConstitutionInForce")
     assert "ICB-CONST-EXISTS" in rule and "legislation.gov.uk" in rule
     assert client.get("/shapes/NoSuchRule").status_code == 404
+
+
+def test_a_missing_index_is_built_in_the_background_and_search_says_so_meanwhile(store, tmp_path):
+    """A store filled some other way has no index yet: the first search starts building it and
+    answers 503 with Retry-After, never a request that waits minutes; then searches answer."""
+    import time
+
+    from icskg.config import load_settings
+    from icskg.web import create_app
+
+    client = create_app(load_settings({"data_dir": tmp_path}, environ={}), store).test_client()
+    first = client.get("/search", query_string={"q": "QYG", "format": "json"})
+    assert first.status_code == 503 and first.headers["Retry-After"]
+    assert "being built" in first.get_data(as_text=True)
+    target = search.index_path(tmp_path, store.info()["version"])
+    deadline = time.monotonic() + 300
+    while not target.is_file():  # waits for the builder; fails only if it never finishes
+        assert time.monotonic() < deadline, "the index was never built"
+        time.sleep(0.2)
+    answer = client.get("/search", query_string={"q": "QYG", "format": "json"})
+    assert answer.status_code == 200 and answer.get_json()["results"][0]["iri"].endswith("/id/org/QYG")

@@ -14,9 +14,11 @@ types and the class hierarchy, and the label of its most specific type.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ from icskg.namespaces import BASE, ICSH, PREFIXES, sparql_prologue
 from icskg.resources import SHAPES_DIR
 from icskg.store import Store
 
+log = logging.getLogger(__name__)
 KINDS = ("organisation", "area", "person", "document", "rule", "term", "other")
 KIND_NAMES = {"organisation": "Organisations", "area": "Areas", "person": "People",
               "document": "Documents", "rule": "Rules", "term": "Ontology terms", "other": "Other"}
@@ -204,7 +207,7 @@ def _prune(keep: Path, newest: int = 3) -> None:
 
 def ensure_index(store: Store, data_dir: Path) -> Path:
     """The index of the store's current version, built first if there is none (one builder at a
-    time: the others wait for it, then use its file)."""
+    time: the others wait for it, then use its file). For ``build`` and ``serve``, before serving."""
     target = index_path(data_dir, store.info()["version"])
     if target.is_file():
         return target
@@ -214,6 +217,36 @@ def ensure_index(store: Store, data_dir: Path) -> Path:
         if not target.is_file():
             build_index(store, target)
     return target
+
+
+def ready_index(store: Store, data_dir: Path) -> Path | None:
+    """The index of the store's current version, or None while it is being built. A missing index
+    (a store filled some other way, a remote server) is built in a background thread of one
+    process, so no request waits for it (on a large graph that would outlast a worker's time)."""
+    target = index_path(data_dir, store.info()["version"])
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(target.parent / ".lock", "w")  # held, then closed, by the builder thread
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()  # another process or thread is building it
+        return None
+    if target.is_file():
+        lock.close()
+        return target
+
+    def build() -> None:
+        try:
+            build_index(store, target)
+        except Exception:
+            log.exception("the search index could not be built")
+        finally:
+            lock.close()
+
+    threading.Thread(target=build, name="search-index", daemon=True).start()
+    return None
 
 
 def fts_query(text: str) -> str | None:

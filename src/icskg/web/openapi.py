@@ -113,6 +113,30 @@ def document(server: str) -> dict:
                 "responses": {"200": {"description": "The resource"}, "404": _error("Unknown IRI")},
             }},
             "/query": {"get": {"summary": "The query page", "responses": {"200": {"description": "HTML"}}}},
+            "/search": {"get": {
+                "summary": "Organisations, areas, people, documents, rules and ontology terms by name "
+                           "or code, with a count for each kind (JSON by Accept or format=json)",
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                     "example": "Wirral", "description": "Words (each a prefix) or a code."},
+                    {"name": "kind", "in": "query", "description": "Only results of this kind.",
+                     "schema": {"enum": ["organisation", "area", "person", "document", "rule",
+                                         "term", "other"]}},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "format", "in": "query", "schema": {"enum": ["json"]}},
+                ],
+                "responses": {"200": {"description": "Results", "content": {
+                    "application/json": {"schema": {"type": "object"}}, "text/html": {}}},
+                    "400": _error("A bad parameter")},
+            }},
+            "/graph/{name}": {"get": {
+                "summary": "A named graph's page (provenance, counts, downloads); RDF clients are "
+                           "redirected to its Turtle download",
+                "parameters": [{"name": "name", "in": "path", "required": True,
+                                "schema": {"type": "string"}, "example": "icbs"}],
+                "responses": {"200": {"description": "HTML"}, "303": {"description": "To the download"},
+                              "404": _error("No such graph")},
+            }},
             "/healthz": {"get": {
                 "summary": "Whether the store answers, and the dataset version",
                 "responses": {"200": {"description": "Healthy"}, "503": {"description": "No store"}},

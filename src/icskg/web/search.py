@@ -21,10 +21,19 @@ MAX_TEXT = 200
 _local = threading.local()
 
 
+class NotReady(Exception):
+    """The index of this dataset version is still being built."""
+
+
 def _index() -> s.Index:
-    """This thread's connection to the current version's index (built first if missing)."""
+    """This thread's connection to the current version's index.
+
+    :raises NotReady: while the index is being built (answer 503).
+    """
     data_dir = Path(current_app.extensions["icskg.settings"].data_dir)
-    path = s.ensure_index(current_store(), data_dir)
+    path = s.ready_index(current_store(), data_dir)
+    if path is None:
+        raise NotReady
     index = getattr(_local, "index", None)
     if index is None or index.path != path:
         if index is not None:
@@ -51,7 +60,13 @@ def page() -> Response | str:
         return error_response(400, f"kind= must be one of: {', '.join(s.KINDS)}.")
     if not page_text.isdigit() or not 0 < int(page_text) < 10**6:
         return error_response(400, "page= must be a whole number from 1.")
-    answer = _index().search(text, kind, int(page_text)) if text else s.Answer(text="")
+    try:
+        answer = _index().search(text, kind, int(page_text)) if text else s.Answer(text="")
+    except NotReady:
+        response = error_response(503, "The search index of this dataset is being built; "
+                                       "try again in a minute.")
+        response.headers["Retry-After"] = "30"
+        return response
     if _wants_json():
         response = jsonify({
             "q": text, "kind": kind, "page": answer.page, "page_size": s.PAGE_SIZE,
