@@ -254,8 +254,6 @@ class ICS(DefinedNamespace):
     targetDate: URIRef
     regime: URIRef
     evidenceStatus: URIRef
-    recommendedBy: URIRef
-    percentage: URIRef
 
     # duties and functions (ontology/duties-functions.ttl)
     Function: URIRef
