@@ -109,3 +109,17 @@ def test_the_ontology_index_filters_terms_as_one_types(page, live_server):
     assert page.locator("#term-index li:visible a[href='/def/IntegratedCareBoard']").count() == 1
     assert "shown" in page.inner_text("#term-filter-count")
     assert page.problems == []
+
+
+def test_a_class_pages_through_its_instances(page, live_server):
+    page.goto(live_server + "/browse")
+    page.click("#classes >> text=GP Practice")
+    page.wait_for_url(live_server + "/browse/GPPractice")
+    first = page.locator("#instances li").all_inner_texts()
+    assert len(first) == 100
+    page.click("nav.pager >> text=next → >> nth=0")
+    page.wait_for_url(live_server + "/browse/GPPractice?page=2")
+    second = page.locator("#instances li").all_inner_texts()
+    assert len(second) == 100 and not set(first) & set(second)
+    assert "101 to" in page.inner_text("#instance-count")
+    assert page.problems == []
