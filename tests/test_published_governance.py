@@ -17,7 +17,7 @@ from icskg import resources
 from icskg.build import BuildError, build_graphs
 from icskg.namespaces import GRAPH
 from icskg.sources import published_governance
-from icskg.web.compliance import _matrix
+from icskg.validation.compliance import Matrix, matrix
 
 TABLE = resources.SOURCE_TABLES_DIR / published_governance.TABLE
 GOVERNANCE = str(GRAPH["published-governance"])
@@ -120,15 +120,19 @@ def test_one_page_cannot_state_two_dates(tmp_path: Path):
         build_graphs(sources_dir=sources)
 
 
-def test_compliance_finds_data_where_the_record_has_some(settings, store):
+@pytest.fixture(scope="module")
+def compliance(store) -> Matrix:
+    """The /compliance matrix of the built graph, as of one day (computed once: it validates all)."""
+    return matrix(store, date(2024, 1, 1))
+
+
+def test_compliance_finds_data_where_the_record_has_some(compliance):
     """Before the record, the board, constitution, committee and partnership families were
     "no data" for all 42 ICBs; now every ICB with a fact of a kind is checked for that family,
     and only those: no other input gives evidence for these families."""
-    day = date(2024, 1, 1)
-    data = _matrix(settings, store.info()["version"], day)
     covered = {(row["icb_ods"], FAMILY[row["fact"]]) for row in rows() if row["fact"] in FAMILY}
-    cells = {(row["icb"].rsplit("/", 1)[-1], family): cell["outcome"]
-             for row in data["rows"] for family, cell in row["cells"].items()}
+    cells = {(icb.rsplit("/", 1)[-1], family): cell.outcome
+             for icb, _, row in compliance.rows for family, cell in row.items()}
     for pair in covered:
         assert cells[pair] != "nodata", pair
     nodata = sum(1 for (icb, family), outcome in cells.items()
@@ -136,18 +140,17 @@ def test_compliance_finds_data_where_the_record_has_some(settings, store):
     assert nodata == 4 * 42 - len(covered)
 
 
-def board_findings(settings, store) -> dict[str, list[str]]:
-    data = _matrix(settings, store.info()["version"], date(2024, 1, 1))
-    return {row["icb"].rsplit("/", 1)[-1]: [f["message"] for f in row["cells"]["family-board"]["findings"]]
-            for row in data["rows"]}
+def board_findings(compliance: Matrix) -> dict[str, list[str]]:
+    return {icb.rsplit("/", 1)[-1]: [f.message for f in row["family-board"].findings]
+            for icb, _, row in compliance.rows}
 
 
-def test_the_published_record_is_validated_like_an_upload(settings, store):
+def test_the_published_record_is_validated_like_an_upload(compliance):
     """The statutory shapes run over the record: the minutes of Derby and Derbyshire's board of
     17 November 2022 name a chair, a chief executive and partner members of all three kinds, so no
     composition rule finds anything there; where the record names a chair but no chief executive,
     that is what the finding says."""
-    findings = board_findings(settings, store)
+    findings = board_findings(compliance)
     composition = ("has no chair", "no chief executive", "ordinary member(s) on the day",
                    "has no partner member")
     assert not [m for m in findings["QJ2"] if any(c in m for c in composition)]
