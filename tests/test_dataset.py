@@ -22,7 +22,7 @@ def parse(response) -> Graph:
 def test_service_description_at_sparql_without_query(client, store):
     sd = parse(client.get("/sparql", headers={"Accept": "text/turtle"}))
     service = sd.value(predicate=RDF.type, object=SD.Service)
-    assert str(service) == "http://localhost/sparql"
+    assert str(service) == "http://127.0.0.1:8000/sparql"
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in sd
     assert (service, SD.feature, SD.UnionDefaultGraph) in sd
     assert (service, SD.resultFormat, URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON")) in sd
@@ -46,7 +46,7 @@ def test_void_describes_the_live_dataset(client, store):
     trusts = URIRef("https://w3id.org/icskg/graph/trusts")
     assert void.value(trusts, DCTERMS.license) is not None
     assert void.value(trusts, DCTERMS.source) is not None
-    assert (DATASET, VOID.sparqlEndpoint, URIRef("http://localhost/sparql")) in void
+    assert (DATASET, VOID.sparqlEndpoint, URIRef("http://127.0.0.1:8000/sparql")) in void
     linksets = set(void.subjects(RDF.type, VOID.Linkset))
     targets = {str(void.value(ls, VOID.objectsTarget)) for ls in linksets}
     assert targets == {"http://statistics.data.gov.uk/", "http://www.legislation.gov.uk/",
@@ -55,7 +55,7 @@ def test_void_describes_the_live_dataset(client, store):
     assert all(void.value(ls, VOID.triples).toPython() > 0 for ls in linksets)
     assert len(list(void.objects(DATASET, VOID.exampleResource))) >= 3
     dumps = {str(d) for d in void.objects(DATASET, VOID.dataDump)}
-    assert dumps == {"http://localhost/download/icskg.trig", "http://localhost/download/icskg.nq"}
+    assert dumps == {"http://127.0.0.1:8000/download/icskg.trig", "http://127.0.0.1:8000/download/icskg.nq"}
     assert void.value(predicate=RDF.type, object=DCAT.DataService) is not None
 
 

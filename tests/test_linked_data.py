@@ -248,7 +248,7 @@ def test_ics_diagram_alone_as_svg(client):
 
     root = ElementTree.fromstring(response.data)  # well-formed XML
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    assert 'href="http://localhost/id/org/QYG"' in response.get_data(as_text=True)
+    assert 'href="http://127.0.0.1:8000/id/org/QYG"' in response.get_data(as_text=True)
     assert client.get("/id/org/QYG.svg").status_code == 404  # only systems have diagrams
 
 

@@ -19,7 +19,7 @@ def test_it_is_openapi_3_1_with_the_package_version(spec):
 
     assert spec["openapi"] == "3.1.0"
     assert spec["info"]["version"] == __version__
-    assert spec["servers"] == [{"url": "http://localhost"}]
+    assert spec["servers"] == [{"url": "http://127.0.0.1:8000"}]
 
 
 def test_it_passes_an_openapi_validator(spec):

@@ -207,3 +207,30 @@ def test_a_long_query_by_get_is_answered(live_server):
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200
         assert b'"42"' in response.read()
+
+
+def test_slow_clients_cannot_take_the_threads(live_server):
+    """Issue 17: clients that send a request a byte at a time held every thread (2 workers x 4),
+    and /healthz went unanswered. Requests are now read whole before a thread sees them."""
+    import socket
+
+    host, port = urlparse(live_server).hostname, urlparse(live_server).port
+    stalled = []
+    try:
+        for i in range(24):  # three times the threads: half stall in the head, half in the body
+            sock = socket.create_connection((host, port), timeout=5)
+            if i % 2:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            else:
+                sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query"
+                             b"\r\nContent-Length: 100\r\n\r\nASK")
+            stalled.append(sock)
+        for path in ("/healthz", "/sparql?query=ASK%7B%7D"):
+            with urllib.request.urlopen(live_server + path, timeout=8) as response:
+                assert response.status == 200
+        # A slow client that finishes its request is answered as usual.
+        stalled[1].sendall(b"1\r\n\r\n")
+        assert stalled[1].recv(100).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in stalled:
+            sock.close()

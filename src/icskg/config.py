@@ -22,10 +22,17 @@ class Settings:
     """Where built stores live (``store`` is a link to the one being served)."""
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str = ""
+    """The address people reach the service at (``https://icskg.example.org``), written into
+    every absolute link; ``http://HOST:PORT`` if empty. Never taken from a request's Host header,
+    so a cache in front cannot be made to serve links to another site."""
     workers: int = 2
     """Web worker processes; each opens the store read-only."""
     threads: int = 4
     """Threads per web worker: a worker waiting on a long query still answers other requests."""
+    request_seconds: float = 10.0
+    """Seconds a client may take to send a whole request; a slower one is disconnected. Requests
+    are read without holding a thread, so slow clients cannot take the threads."""
     worker_timeout: int = 120
     """Seconds a web worker may go silent before gunicorn kills and replaces it."""
     query_timeout: float = 30.0
@@ -65,6 +72,11 @@ class Settings:
     @property
     def store_path(self) -> Path:
         return self.data_dir / "store"
+
+    @property
+    def public_base(self) -> str:
+        """:attr:`public_url`, or ``http://HOST:PORT``, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 def _coerce(kind: Any, raw: str, name: str) -> Any:

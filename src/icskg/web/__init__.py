@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -15,7 +16,8 @@ log = logging.getLogger(__name__)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                                "form-action 'self'; base-uri 'none'"),
     "Referrer-Policy": "no-referrer",
 }
 
@@ -25,6 +27,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     in ``settings.data_dir``, or the SPARQL server at ``settings.endpoint``)."""
     settings = settings or load_settings()
     app = Flask(__name__)
+    app.wsgi_app = PublicAddress(app.wsgi_app, settings.public_base)  # type: ignore[method-assign]
     app.extensions["icskg.settings"] = settings
     app.extensions["icskg.store"] = store or open_store(settings)
 
@@ -70,7 +73,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        return error_response(exc.code or 500, exc.description or exc.name)
+        response = error_response(exc.code or 500, exc.description or exc.name)
+        for header, value in exc.get_headers():  # Allow on a 405, for one
+            if header.lower() != "content-type":
+                response.headers[header] = value
+        return response
 
     @app.errorhandler(StoreError)
     def unavailable(exc: StoreError) -> Response:
@@ -85,6 +92,30 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         return error_response(500, "The server failed to answer this request. It has been logged.")
 
     return app
+
+
+class PublicAddress:
+    """WSGI middleware: every request is seen as addressed to the configured public address, so
+    absolute links (``url_for(..., _external=True)``, redirects, the service description, a
+    query's base IRI) never come from the Host header a client sent."""
+
+    def __init__(self, app, base: str) -> None:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"ICSKG_PUBLIC_URL={base!r} is not an http(s) address such as "
+                             "https://icskg.example.org.")
+        self.app = app
+        self.scheme, self.netloc, self.prefix = parts.scheme, parts.netloc, parts.path.rstrip("/")
+        self.port = str(parts.port or (443 if parts.scheme == "https" else 80))
+        self.name = parts.hostname
+
+    def __call__(self, environ, start_response):
+        environ["wsgi.url_scheme"] = self.scheme
+        environ["HTTP_HOST"] = self.netloc
+        environ["SERVER_NAME"], environ["SERVER_PORT"] = self.name, self.port
+        if self.prefix:  # served under a path by a proxy that strips it
+            environ["SCRIPT_NAME"] = self.prefix
+        return self.app(environ, start_response)
 
 
 def error_response(status: int, message: str) -> Response:

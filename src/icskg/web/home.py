@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
 
 from flask import Blueprint, current_app, render_template
@@ -79,7 +78,7 @@ def healthz() -> tuple[dict, int]:
     """200 with the dataset version when the store answers; 503 otherwise."""
     try:
         info = current_store().info()
-        return {"status": "ok", "version": info["version"], "worker": os.getpid()}, 200
+        return {"status": "ok", "version": info["version"]}, 200
     except StoreError as exc:
         log.warning("health check: %s", exc)  # the detail (paths, addresses) stays in the log
-        return {"status": "unavailable", "worker": os.getpid()}, 503
+        return {"status": "unavailable"}, 503

@@ -9,6 +9,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from icskg.config import Settings
+from icskg.web.worker import BufferingWorker
 
 
 class _Gunicorn(BaseApplication):
@@ -50,11 +51,14 @@ def cannot_listen(host: str, port: int) -> str | None:
 
 def run(settings: Settings) -> None:
     """Serve until interrupted. Workers are forked before the app is created, so each opens
-    its own store; a worker stuck past ``worker_timeout`` is killed and replaced."""
+    its own store; a worker stuck past ``worker_timeout`` is killed and replaced. Requests are
+    read whole before a thread sees them (:mod:`icskg.web.worker`)."""
+    BufferingWorker.request_seconds = settings.request_seconds  # inherited by forked workers
+    BufferingWorker.max_body = settings.max_body_bytes
     _Gunicorn(settings, {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
-        "worker_class": "gthread",
+        "worker_class": "icskg.web.worker.BufferingWorker",
         "threads": settings.threads,
         "timeout": settings.worker_timeout,
         "accesslog": "-",
