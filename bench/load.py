@@ -48,12 +48,20 @@ class Outcome:
         }
 
 
+def _source(number: int, base: str) -> tuple[str, int] | None:
+    """A loopback source address of its own for client ``number`` (each a different user to
+    the server's per-address limits), when the server is on 127.0.0.1."""
+    return (f"127.0.1.{number + 1}", 0) if urlparse(base).hostname == "127.0.0.1" else None
+
+
 def _client(base: str, expensive: bool, until: float, timeout_s: float, outcome: Outcome,
-            lock: threading.Lock) -> None:
+            lock: threading.Lock, number: int = 0) -> None:
     url = urlparse(base)
+    source = _source(number, base)
     query = EXPENSIVE if expensive else CHEAP
     path = "/sparql?" + urlencode({"query": query, "timeout": timeout_s} if expensive else {"query": query})
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout_s + 30)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout_s + 30,
+                                            source_address=source)
     while time.monotonic() < until:
         started = time.perf_counter()
         try:
@@ -63,7 +71,8 @@ def _client(base: str, expensive: bool, until: float, timeout_s: float, outcome:
             status = response.status
         except OSError as exc:
             connection.close()
-            connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout_s + 30)
+            connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout_s + 30,
+                                                    source_address=source)
             with lock:
                 outcome.errors.append(f"{'expensive' if expensive else 'cheap'}: {exc!r}")
             continue
@@ -83,7 +92,7 @@ def run(base: str, clients: int = 8, seconds: float = 20.0, timeout_s: float = 2
     outcome, lock = Outcome(), threading.Lock()
     until = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=_client, args=(base, i % 2 == 1, until, timeout_s, outcome, lock))
+        threading.Thread(target=_client, args=(base, i % 2 == 1, until, timeout_s, outcome, lock, i))
         for i in range(clients)
     ]
     for thread in threads:
@@ -94,11 +103,14 @@ def run(base: str, clients: int = 8, seconds: float = 20.0, timeout_s: float = 2
 
 
 def _attacker(base: str, kind: str, until: float, outcome: Outcome, lock: threading.Lock) -> None:
+    """One attacker; all of them share one address (127.0.0.2), as one hostile client would."""
     url = urlparse(base)
+    source = ("127.0.0.2", 0) if url.hostname == "127.0.0.1" else None
     if kind == "slow":
         while time.monotonic() < until:  # one byte every 2 s, reconnecting when dropped
             try:
-                with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
+                with socket.create_connection((url.hostname, url.port), timeout=5,
+                                              source_address=source) as sock:
                     sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
                     while time.monotonic() < until:
                         time.sleep(2)
@@ -110,7 +122,8 @@ def _attacker(base: str, kind: str, until: float, outcome: Outcome, lock: thread
     path = ("/download/icskg.trig" if kind == "downloads" else
             "/sparql?" + urlencode({"query": EXPENSIVE, "timeout": 30}))
     while time.monotonic() < until:
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60,
+                                                source_address=source)
         try:
             connection.request("GET", path)
             response = connection.getresponse()

@@ -234,3 +234,32 @@ def test_slow_clients_cannot_take_the_threads(live_server):
     finally:
         for sock in stalled:
             sock.close()
+
+
+def test_one_client_cannot_take_every_query_lane(live_server):
+    """Issue 17: sixteen 30-second queries from one client took the service down. One address
+    may now have two queries per worker at once; more get 503 at once, and others are served."""
+    import threading
+
+    host, port = urlparse(live_server).hostname, urlparse(live_server).port
+    long_query = "/sparql?query=SELECT%20*%20%7B%3Fa%20%3Fb%20%3Fc%20.%20%3Fd%20%3Fe%20%3Ff%7D&timeout=6"
+    answers: list[tuple[int, bytes]] = []
+
+    def hostile() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=30, source_address=("127.0.0.2", 0))
+        connection.request("GET", long_query)
+        response = connection.getresponse()
+        answers.append((response.status, response.read()))
+        connection.close()
+
+    threads = [threading.Thread(target=hostile) for _ in range(5)]  # two workers, two lanes each
+    for thread in threads:
+        thread.start()
+    for path in ("/healthz", "/sparql?query=ASK%7B%7D"):
+        with urllib.request.urlopen(live_server + path, timeout=20) as response:
+            assert response.status == 200
+    for thread in threads:
+        thread.join()
+    refused = [body for status, body in answers if status == 503 and b"your address" in body]
+    assert refused, answers
+    assert len(answers) == 5

@@ -33,6 +33,9 @@ class Settings:
     request_seconds: float = 10.0
     """Seconds a client may take to send a whole request; a slower one is disconnected. Requests
     are read without holding a thread, so slow clients cannot take the threads."""
+    client_slots: int = 2
+    """Requests one client address may have in a web worker's threads at once (more get 503 at
+    once); 0 for no limit, as behind a reverse proxy, where every client has its address."""
     worker_timeout: int = 120
     """Seconds a web worker may go silent before gunicorn kills and replaces it."""
     query_timeout: float = 30.0

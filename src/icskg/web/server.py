@@ -55,6 +55,7 @@ def run(settings: Settings) -> None:
     read whole before a thread sees them (:mod:`icskg.web.worker`)."""
     BufferingWorker.request_seconds = settings.request_seconds  # inherited by forked workers
     BufferingWorker.max_body = settings.max_body_bytes
+    BufferingWorker.client_slots = settings.client_slots
     _Gunicorn(settings, {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,

@@ -7,17 +7,26 @@ thread. Here the worker's event loop reads each request (head and body, up to th
 without a thread, and hands a thread only a request that has fully arrived; a client that has not
 sent its whole request within ``request_seconds`` is disconnected. Slow clients then cost a
 socket each, not a thread.
+
+Each client address may have at most ``client_slots`` queries, downloads and validations
+(``LANED`` paths) in the threads of a worker at once; past that it is answered 503 at once from
+the event loop. So a client sending many long queries or downloads holds a bounded lane, and the
+other threads (and query processes) stay free for everyone else; pages and static files are not
+counted. Behind a reverse proxy every client has the proxy's address: set
+``ICSKG_CLIENT_SLOTS=0`` there and limit per client in the proxy.
 """
 
 from __future__ import annotations
 
 import selectors
 import time
+from collections import Counter
 from functools import partial
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 HEAD_END = b"\r\n\r\n"
+LANED = (b"/sparql", b"/download", b"/validate", b"/compliance")
 MAX_HEAD = 64 * 1024  # gunicorn refuses longer heads itself
 
 
@@ -69,6 +78,15 @@ class BufferingWorker(ThreadWorker):
 
     request_seconds = 10.0
     max_body = 1_000_000
+    client_slots = 2
+    BUSY_TEXT = b"503 Too many requests from your address at once; wait for an answer before asking more.\n"
+    BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            b"Retry-After: 2\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(BUSY_TEXT), BUSY_TEXT))
+
+    def init_process(self) -> None:
+        self.in_threads: Counter = Counter()  # requests in the threads, by client address
+        super().init_process()
 
     def accept(self, listener) -> None:
         try:
@@ -112,8 +130,34 @@ class BufferingWorker(ThreadWorker):
                 pass
         if request.whole:
             self._forget(conn)
+            address = conn.client[0] if isinstance(conn.client, tuple) else conn.client
+            target = bytes(request.data[:request.data.find(b"\r\n")]).split(b" ")[1:2]
+            if not (self.client_slots and target and target[0].startswith(LANED)):
+                address = None
+            elif self.in_threads[address] >= self.client_slots:
+                try:
+                    sock.setblocking(True)
+                    sock.settimeout(1)
+                    sock.sendall(self.BUSY)
+                except OSError:
+                    pass
+                self.nr_conns -= 1
+                conn.close()
+                return
+            if address is not None:
+                self.in_threads[address] += 1
+            conn.address = address
             conn.data_ready = True
             self.enqueue_req(conn)
+
+    def finish_request(self, conn, fs) -> None:
+        address = getattr(conn, "address", None)
+        if address is not None:
+            conn.address = None
+            self.in_threads[address] -= 1
+            if self.in_threads[address] <= 0:
+                del self.in_threads[address]
+        super().finish_request(conn, fs)
 
     def _forget(self, conn) -> None:
         self.poller.unregister(conn.sock)
