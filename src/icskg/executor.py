@@ -85,9 +85,10 @@ class _CappedWriter:
         self.limit_hit: str | None = None
 
     def write(self, data: bytes) -> int:
+        limit_hit = None
         if self.max_bytes is not None and self.size + len(data) > self.max_bytes:
-            data = data[:data.rfind(b"\n", 0, self.max_bytes - self.size) + 1]  # whole lines
-            self.limit_hit = f"bytes={self.max_bytes}"
+            data = data[:self.max_bytes - self.size]
+            limit_hit = f"bytes={self.max_bytes}"
         lines = data.count(b"\n")
         if self.lines + lines > self.max_lines:
             keep = self.max_lines - self.lines
@@ -95,11 +96,15 @@ class _CappedWriter:
             for _ in range(keep):
                 cut = data.index(b"\n", cut) + 1
             data, lines = data[:cut], keep
-            self.limit_hit = f"rows={self.max_rows}"
+            limit_hit = f"rows={self.max_rows}"
         self.chunks.append(data)
         self.lines += lines
         self.size += len(data)
-        if self.limit_hit:
+        if limit_hit:
+            if limit_hit.startswith("bytes"):  # the engine writes in pieces: end on a whole line
+                whole = b"".join(self.chunks)
+                self.chunks = [whole[:whole.rfind(b"\n") + 1]]
+            self.limit_hit = limit_hit
             raise _RowLimitReached
         return len(data)
 
