@@ -14,6 +14,7 @@ types and the class hierarchy, and the label of its most specific type.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import re
@@ -64,7 +65,8 @@ TYPE_LABELS = """SELECT ?class (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?super) AS
 SCHEMA = """
 CREATE TABLE entity (id INTEGER PRIMARY KEY, iri TEXT NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL,
                      type_label TEXT, codes TEXT NOT NULL DEFAULT '');
-CREATE VIRTUAL TABLE text USING fts5(label, codes, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE text USING fts5(label, codes, kind, content='',
+                                     tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE code (code TEXT NOT NULL COLLATE NOCASE, id INTEGER NOT NULL);
 """
 # What the ontology's own terms are, named here since no graph labels OWL's and SKOS's classes.
@@ -103,7 +105,9 @@ class Answer:
 
 
 def index_path(data_dir: Path, version: str) -> Path:
-    return Path(data_dir) / "search" / f"{version}.sqlite"
+    """Where the index of a dataset version lives; a change of its layout is a new file."""
+    layout = hashlib.sha256(SCHEMA.encode()).hexdigest()[:8]
+    return Path(data_dir) / "search" / f"{version}-{layout}.sqlite"
 
 
 def _rows(store: Store, query: str) -> Iterator[tuple[str | None, ...]]:
@@ -177,18 +181,20 @@ def build_index(store: Store, target: Path) -> Path:
                     ORDER BY tl.depth DESC, tl.label LIMIT 1),
                    COALESCE((SELECT group_concat(DISTINCT code) FROM c WHERE c.s = s.s), '')
             FROM subjects s;
-            INSERT INTO text (rowid, label, codes)
-            SELECT e.id, (SELECT group_concat(DISTINCT label) FROM l WHERE l.s = e.iri), e.codes
+            INSERT INTO text (rowid, label, codes, kind)
+            SELECT e.id, (SELECT group_concat(DISTINCT label) FROM l WHERE l.s = e.iri), e.codes, e.kind
             FROM entity e;
             INSERT INTO code SELECT c.code, e.id FROM c JOIN entity e ON e.iri = c.s;
         """)
         for iri, label, identifier in _rules():
             cursor = db.execute("INSERT INTO entity (iri, label, kind, type_label, codes) "
                                 "VALUES (?, ?, 'rule', 'Rule', ?)", (iri, label, identifier))
-            db.execute("INSERT INTO text (rowid, label, codes) VALUES (?, ?, ?)",
+            db.execute("INSERT INTO text (rowid, label, codes, kind) VALUES (?, ?, ?, 'rule')",
                        (cursor.lastrowid, label, identifier))
             db.execute("INSERT INTO code VALUES (?, ?)", (identifier, cursor.lastrowid))
-        db.executescript("CREATE INDEX code_code ON code(code); INSERT INTO text(text) VALUES('optimize');")
+        db.executescript("CREATE INDEX code_code ON code(code);"
+                         "CREATE INDEX entity_label ON entity(label COLLATE NOCASE);"
+                         "INSERT INTO text(text) VALUES('optimize');")
         db.commit()
     finally:
         db.close()
@@ -250,13 +256,20 @@ def ready_index(store: Store, data_dir: Path) -> Path | None:
 
 
 def fts_query(text: str) -> str | None:
-    """Every word of ``text`` as a prefix, all required (``"wirr"*``); None if it has no words."""
+    """Every word of ``text`` as a prefix of a word of a label or code, all required
+    (``{label codes} : ("wirr"*)``); None if it has no words."""
     words = WORD.findall(text.casefold())
-    return " ".join(f'"{w}"*' for w in words[:12]) or None
+    return "{label codes} : (" + " ".join(f'"{w}"*' for w in words[:12]) + ")" if words else None
 
 
 class Index:
-    """A read-only connection to one index file (one per thread: SQLite connections are not shared)."""
+    """A read-only connection to one index file (one per thread: SQLite connections are not shared).
+
+    Every step is one of the index's own lookups, so a common word costs little more on the
+    x100 graph than on the real one: counts by kind are seven full-text counts (the kind is a
+    column of the full-text index), exact codes and names come from B-tree indexes, and the
+    rest of a page is the full-text index's own ranking with a LIMIT.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -265,27 +278,43 @@ class Index:
     def close(self) -> None:
         self.db.close()
 
+    def _count(self, match: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM text WHERE text MATCH ?", (match,)).fetchone()[0]
+
     def search(self, text: str, kind: str | None = None, page: int = 1,
                page_size: int = PAGE_SIZE) -> Answer:
-        """Matches of ``text`` by kind (counts) and one page of them, exact codes first."""
+        """Matches of ``text`` by kind (counts) and one page of them: exact codes, then exact
+        names, then the rest by relevance."""
         answer = Answer(text=text, kind=kind, page=page)
         match = fts_query(text)
         if match is None:
             return answer
-        counts = self.db.execute(
-            "SELECT e.kind, COUNT(*) FROM text JOIN entity e ON e.id = text.rowid "
-            "WHERE text MATCH ? GROUP BY e.kind", (match,)).fetchall()
-        answer.counts = {k: n for k, n in sorted(counts, key=lambda r: KINDS.index(r[0]))}
-        exact = {row[0] for row in self.db.execute("SELECT id FROM code WHERE code = ?", (text.strip(),))}
-        where, params = ("", ()) if kind is None else (" AND e.kind = ?", (kind,))
-        rows = self.db.execute(
-            "SELECT e.id, e.iri, e.label, e.kind, e.type_label, e.codes FROM text "
-            "JOIN entity e ON e.id = text.rowid WHERE text MATCH ?" + where +
-            " ORDER BY e.id NOT IN (SELECT id FROM code WHERE code = ?), "
-            "lower(e.label) != lower(?), rank, e.label LIMIT ? OFFSET ?",
-            (match, *params, text.strip(), text.strip(), page_size, (page - 1) * page_size)).fetchall()
-        answer.hits = [Hit(iri, label, k, type_label, [c for c in codes.split(",") if c], id_ in exact)
-                       for id_, iri, label, k, type_label, codes in rows]
+        counts = {k: self._count(f"{match} AND kind : {k}") for k in KINDS}
+        answer.counts = {k: n for k, n in counts.items() if n}
+        scope = match if kind is None else f"{match} AND kind : {kind}"
+        wanted = text.strip()
+        same_kind = "" if kind is None else " AND e.kind = ?"
+        params = () if kind is None else (kind,)
+        exact = [row[0] for row in self.db.execute(
+            "SELECT c.id FROM code c JOIN entity e ON e.id = c.id WHERE c.code = ?" + same_kind +
+            " UNION ALL SELECT e.id FROM entity e WHERE e.label = ? COLLATE NOCASE" + same_kind,
+            (wanted, *params, wanted, *params))]
+        exact = list(dict.fromkeys(exact))  # codes first, then names, each once
+        first, last = (page - 1) * page_size, page * page_size
+        ids = exact[first:last]
+        if len(ids) < page_size:
+            skip = ",".join(str(i) for i in exact) or "0"
+            ids += [row[0] for row in self.db.execute(
+                f"SELECT rowid FROM text WHERE text MATCH ? AND rowid NOT IN ({skip}) "
+                "ORDER BY rank LIMIT ? OFFSET ?",
+                (scope, page_size - len(ids), max(0, first - len(exact))))]
+        rows = {row[0]: row for row in self.db.execute(
+            f"SELECT id, iri, label, kind, type_label, codes FROM entity WHERE id IN "
+            f"({','.join('?' * len(ids))})", ids)} if ids else {}
+        exact_codes = set(exact) & {row[0] for row in self.db.execute(
+            "SELECT id FROM code WHERE code = ?", (wanted,))}
+        answer.hits = [Hit(iri, label, k, type_label, [c for c in codes.split(",") if c], id_ in exact_codes)
+                       for id_, iri, label, k, type_label, codes in (rows[i] for i in ids if i in rows)]
         return answer
 
 
