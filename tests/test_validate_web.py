@@ -1,4 +1,4 @@
-"""``/validate`` and ``/compliance`` over HTTP: every request form, content negotiation, the same
+"""``/validate`` over HTTP: every request form, content negotiation, the same
 findings as the library, every value escaped, and a clear 4xx or 503 for what cannot be done."""
 
 from __future__ import annotations
@@ -176,23 +176,3 @@ def test_nothing_is_fetched_through_the_web(client):
     finally:
         canary.server.shutdown()
         canary.server.server_close()
-
-
-@pytest.mark.slow
-def test_compliance_shows_the_42_icbs(client):
-    response = client.get("/compliance?as_of=2024-01-01")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert html.count('<th scope="row">') == 42
-    assert html.count('class="cell ') == 42 * 8
-    # The ten split upper-tier authorities touch these ICBs' areas: a Warning, not a Violation.
-    # Violations come only from what the published record of boards, constitutions and
-    # partnerships shows and lacks (graph/published-governance), never from the reference areas.
-    assert 'class="cell Warning"' in html
-    violations = re.findall(r'class="cell Violation"[^>]*>\s*<a href="#\w+-(family-[a-z-]+)"', html)
-    assert violations and set(violations) <= {"family-board", "family-constitution", "family-committees",
-                                                "family-partnership"}
-    assert "no data" in html
-    again = client.get("/compliance?as_of=2024-01-01")  # served from the cache
-    assert again.get_data(as_text=True) == html
-    assert client.get("/compliance?as_of=soon").status_code == 400

@@ -6,6 +6,7 @@ import multiprocessing
 import sys
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from icskg.remote_store import RemoteStore, open_store
 from icskg.sources import READERS
 from icskg.store import EmbeddedStore, QueryResult, QuerySyntaxError, StoreError
 from icskg.validation.command import validate_command
+from icskg.validation.compliance_cache import ComplianceCache
 
 EXIT_ERROR = 2
 
@@ -69,6 +71,10 @@ def _run_build(settings: Settings) -> None:
     for name, count in result.graphs.items():
         click.echo(f"  {count:>8,}  {name}")
     click.echo(f"Store: {store.link.resolve()}")
+    started = time.perf_counter()
+    days = ComplianceCache(settings.data_dir, result.version).precompute(store, date.today())
+    click.echo(f"Compliance picture as of {days.default} worked out in {time.perf_counter() - started:.1f} s "
+               f"(days {days.first} to {days.last} can be asked for)")
 
 
 def _build_or_exit(settings: Settings) -> None:

@@ -77,6 +77,8 @@ class Matrix:
     rows: list[tuple[str, str, dict[str, Cell]]]  # (ICB IRI, name, family id -> cell)
     as_of: date
     counts: dict[str, int]
+    coverage: dict[str, dict[str, int]] = field(default_factory=dict)
+    """For each family, how many ICBs the graph holds its kind of data about, and how many facts."""
 
     def totals(self) -> dict[str, dict[str, int]]:
         """For each family, how many ICBs have each outcome."""
@@ -108,8 +110,10 @@ def matrix(store: Store, as_of: date) -> Matrix:
     about: dict[str, set[str]] = {}
     for node, icb in _select(store, ABOUT_ICB):
         about.setdefault(str(node), set()).add(str(icb))
-    evidence = {family: {str(row[0]) for row in _select(store, f"SELECT DISTINCT ?icb WHERE {{ {pattern} }}")}
-                for family, pattern in EVIDENCE.items()}
+    facts = {family: {str(icb): int(str(n)) for icb, n in _select(
+                 store, f"SELECT ?icb (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }} GROUP BY ?icb")}
+             for family, pattern in EVIDENCE.items()}
+    evidence = {family: set(found) for family, found in facts.items()}
     names = {str(icb): str(name) for icb, name in _select(store, NAMES)}
     report: ValidationReport = validate_graph(store_graph(store), list(REGIMES), as_of, copy=False)
     grid: dict[str, dict[str, list[Finding]]] = {icb: {} for icb in names}
@@ -130,4 +134,7 @@ def matrix(store: Store, as_of: date) -> Matrix:
             else:
                 cells[family] = Cell("ok")
         rows.append((icb, name, cells))
-    return Matrix(families(), rows, as_of, report.counts())
+    coverage = {family: {"icbs": sum(1 for icb in names if icb in found),
+                         "facts": sum(n for icb, n in found.items() if icb in names)}
+                for family, found in ((family, facts.get(family, {})) for family, _ in families())}
+    return Matrix(families(), rows, as_of, report.counts(), coverage)

@@ -1,93 +1,124 @@
-"""``/compliance``: the 42 ICBs against the families of rules, from the built graph.
+"""``/compliance``: what the published record shows about each ICB against the families of rules.
 
-Validating the whole graph takes seconds, so the matrix is computed once per dataset version and
-day, in a killable child process, and kept as JSON beside the stores (``<data dir>/compliance/``),
-shared by every worker. ``?as_of=YYYY-MM-DD`` picks another day.
+The matrix of the default day is written by ``icskg build`` (:mod:`icskg.validation.compliance_cache`),
+so a first visit only reads a file. ``?as_of=YYYY-MM-DD`` picks another day inside the data's range.
+``/compliance.csv`` and ``/compliance.json`` are the same findings as downloads.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import multiprocessing
-import os
-import uuid
-from dataclasses import asdict
+import csv
+import io
 from datetime import date
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
 from icskg import __version__
-from icskg.config import Settings
-from icskg.fingerprint import code_fingerprint
+from icskg.formats import spreadsheet_safe
 from icskg.validate import parse_day
+from icskg.validation.compliance_cache import Busy, ComplianceCache, Unavailable
 from icskg.validation.regimes import regimes
 from icskg.web import current_store, error_response
+from icskg.web.describe import is_ours
+from icskg.web.linked_data import href
 
 bp = Blueprint("compliance", __name__)
 OUTCOMES = ("Violation", "Warning", "Info", "ok", "nodata")
+CSV_COLUMNS = ("icb", "icb_name", "family", "outcome", "severity", "rule", "where", "message", "provisions")
 
 
-def _compute(settings: Settings, day: date, target: str) -> None:
-    """In the child: validate the store's graph and write the matrix as JSON."""
-    from icskg.remote_store import open_store
-    from icskg.validation.compliance import matrix
+def _data() -> dict | Response:
+    """The matrix the request asks for, or the error response to send."""
+    store = current_store()
+    info = store.info()
+    settings = current_app.extensions["icskg.settings"]
+    cache = ComplianceCache(settings.data_dir, info["version"])
+    built = date.fromtimestamp(info["built_at"]) if "built_at" in info else date.today()
+    days = cache.range(store, built)
+    try:
+        day = parse_day(request.args.get("as_of") or None) or days.default
+        days.check(day)
+    except ValueError as exc:
+        return error_response(400, str(exc))
+    try:
+        data = cache.get(settings, day, days.default)
+    except Busy as exc:
+        response = error_response(503, str(exc))
+        response.headers["Retry-After"] = "60"
+        return response
+    except Unavailable as exc:
+        return error_response(503, str(exc))
+    return data | {"first": days.first.isoformat(), "last": days.last.isoformat(),
+                   "default": days.default.isoformat()}
 
-    found = matrix(open_store(settings), day)
-    rows = [{"icb": icb, "name": name,
-             "cells": {family: {"outcome": cell.outcome,
-                                "findings": [{"rule": f.rule, "severity": f.severity, "where": f.focus_label,
-                                              "message": f.message, "regime": f.regime,
-                                              "links": [asdict(c) | {"url": c.url} for c in f.citations]}
-                                             for f in cell.findings]}
-                       for family, cell in cells.items()}}
-            for icb, name, cells in found.rows]
-    payload = {"families": found.families, "rows": rows, "as_of": day.isoformat(),
-               "counts": found.counts, "totals": found.totals()}
-    temporary = f"{target}.{uuid.uuid4().hex}"
-    Path(temporary).write_text(json.dumps(payload), encoding="utf-8")
-    os.replace(temporary, target)
 
-
-def _fingerprint(version: str) -> str:
-    """The dataset version and the code and shapes: what the matrix depends on."""
-    return hashlib.sha256(f"{version} {code_fingerprint()}".encode()).hexdigest()[:16]
-
-
-def _matrix(settings: Settings, version: str, day: date) -> dict:
-    folder = settings.data_dir / "compliance"
-    folder.mkdir(parents=True, exist_ok=True)
-    fingerprint = _fingerprint(version)
-    target = folder / f"{fingerprint}-{day.isoformat()}.json"
-    if not target.is_file():
-        for stale in folder.glob("*.json"):  # matrices of older datasets or shapes
-            if not stale.name.startswith(fingerprint):
-                stale.unlink(missing_ok=True)
-        context = multiprocessing.get_context("forkserver")
-        child = context.Process(target=_compute, args=(settings, day, str(target)), daemon=True)
-        child.start()
-        child.join(max(120.0, settings.query_timeout))
-        if child.is_alive():
-            child.kill()
-            child.join()
-        if not target.is_file():
-            raise RuntimeError("The compliance picture could not be computed in time; try again later.")
-    return json.loads(target.read_text(encoding="utf-8"))
+def _groups(data: dict) -> list[dict]:
+    """Findings with the same family, rule and words, whatever the ICB: one group each."""
+    labels = dict(data["families"])
+    groups: dict[tuple, dict] = {}
+    for row in data["rows"]:
+        for family, cell in row["cells"].items():
+            if cell["outcome"] == "nodata":
+                continue
+            for f in cell["findings"]:
+                key = (family, f["rule"], f["severity"], f["message"])
+                group = groups.setdefault(key, {
+                    "family": family, "family_label": labels[family], "rule": f["rule"],
+                    "severity": f["severity"], "message": f["message"], "where": [],
+                    "links": [{"label": c["label"], "href": href(c["iri"]) if is_ours(c["iri"]) else c["url"]}
+                              for c in f["links"]]})
+                group["where"].append({"icb": row["icb"], "name": row["name"],
+                                       "focus": f.get("focus", ""), "label": f["where"]})
+    order = [family for family, _ in data["families"]]
+    severity = ("Violation", "Warning", "Info")
+    return sorted(groups.values(), key=lambda g: (order.index(g["family"]), severity.index(g["severity"]),
+                                                  -len(g["where"]), g["rule"]))
 
 
 @bp.get("/compliance")
 def page() -> Response:
-    try:
-        day = parse_day(request.args.get("as_of") or None) or date.today()
-    except ValueError as exc:
-        return error_response(400, str(exc))
-    settings = current_app.extensions["icskg.settings"]
-    try:
-        data = _matrix(settings, current_store().info()["version"], day)
-    except RuntimeError as exc:
-        return error_response(503, str(exc))
+    data = _data()
+    if isinstance(data, Response):
+        return data
+    families = data["families"]
+    shown = [(f, label) for f, label in families if data["totals"][f].get("nodata", 0) < len(data["rows"])]
+    folded = [(f, label) for f, label in families if (f, label) not in shown]
     return Response(render_template(
-        "compliance.html", data=data, outcomes=OUTCOMES, version=__version__,
-        regimes=[regimes()[r] for r in ("hca2022", "guidance", "data-quality")],
+        "compliance.html", data=data, outcomes=OUTCOMES, version=__version__, shown=shown, folded=folded,
+        groups=_groups(data), regimes=[regimes()[r] for r in ("hca2022", "guidance", "data-quality")],
     ), mimetype="text/html")
+
+
+@bp.get("/compliance.json")
+def as_json() -> Response:
+    data = _data()
+    if isinstance(data, Response):
+        return data
+    response = current_app.json.response(data)
+    response.headers["Content-Disposition"] = f'attachment; filename="icskg-compliance-{data["as_of"]}.json"'
+    return response
+
+
+@bp.get("/compliance.csv")
+def as_csv() -> Response:
+    """One line per finding, and one per cell without findings (``ok`` or ``nodata``)."""
+    data = _data()
+    if isinstance(data, Response):
+        return data
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    labels = dict(data["families"])
+    for row in data["rows"]:
+        for family, cell in row["cells"].items():
+            base = [row["icb"], row["name"], labels[family], cell["outcome"]]
+            findings = cell["findings"] if cell["outcome"] != "nodata" else []
+            if not findings:
+                writer.writerow([spreadsheet_safe(v) for v in [*base, "", "", "", "", ""]])
+            for f in findings:
+                provisions = "; ".join(link["iri"] for link in f["links"])
+                writer.writerow([spreadsheet_safe(v) for v in
+                                 [*base, f["severity"], f["rule"], f["where"], f["message"], provisions]])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="icskg-compliance-{data["as_of"]}.csv"'
+    return response
