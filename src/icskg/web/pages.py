@@ -6,20 +6,45 @@ into the repository. Without them the page is still a plain form that posts to `
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 from icskg import __version__, resources
-from icskg.namespaces import BASE, sparql_prologue
+from icskg.namespaces import BASE, ICS, PREFIXES, sparql_prologue
 from icskg.sparql.facts import with_prefixes
-from icskg.web import SECURITY_HEADERS
+from icskg.store import Store
+from icskg.web import SECURITY_HEADERS, BodyTooLarge, current_store, error_response, read_body, shared_queries
 
 bp = Blueprint("pages", __name__)
 
 YASGUI_BUILD = Path("@zazuko") / "yasgui" / "build"
-EDITOR_FILES = ("yasgui.min.js", "yasgui.min.css")
+# The only files of node_modules this page serves: the editor, and the chart and pivot libraries.
+EDITOR_FILES = {
+    "yasgui.min.js": YASGUI_BUILD / "yasgui.min.js",
+    "yasgui.min.css": YASGUI_BUILD / "yasgui.min.css",
+    "chart.umd.min.js": Path("chart.js") / "dist" / "chart.umd.min.js",
+    "jquery.min.js": Path("jquery") / "dist" / "jquery.min.js",
+    "jquery-ui.min.js": Path("jquery-ui") / "dist" / "jquery-ui.min.js",
+    "pivot.min.js": Path("pivottable") / "dist" / "pivot.min.js",
+    "pivot.min.css": Path("pivottable") / "dist" / "pivot.min.css",
+}
+OTHER_TOPIC = "Other questions"
+TOPIC = re.compile(r"#\s*Topic:\s*(.+)", re.IGNORECASE)
 # YASGUI adds a <style> element and style attributes at run time (without them the result table
 # is pushed down the page), so this page alone allows inline styles; a hash would break with each
 # release. Scripts stay 'self' only (no inline script, no eval), and so do connections: the editor
@@ -29,11 +54,12 @@ QUERY_PAGE_CSP = SECURITY_HEADERS["Content-Security-Policy"] + "; style-src 'sel
 
 @dataclass(frozen=True)
 class Example:
-    """A query to offer with one click: its name, the question it answers, its text."""
+    """A query to offer with one click: its name, the question it answers, its text, its topic."""
 
     name: str
     question: str
     query: str
+    topic: str = OTHER_TOPIC
 
 
 # Offered when queries/ holds no competency questions yet.
@@ -68,16 +94,18 @@ def _read_example(path: Path) -> Example | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    question, body = [], []
+    question, body, topic = [], [], OTHER_TOPIC
     for line in text.splitlines():
-        if not body and line.startswith("#"):
+        if not body and (found := TOPIC.match(line)):
+            topic = found.group(1).strip()
+        elif not body and line.startswith("#"):
             question.append(line.lstrip("#").strip())
         elif body or line.strip():
             body.append(line)
     query = "\n".join(body).strip()
     if not query:
         return None
-    return Example(path.stem, " ".join(q for q in question if q) or path.stem.replace("-", " "), query)
+    return Example(path.stem, " ".join(q for q in question if q) or path.stem.replace("-", " "), query, topic)
 
 
 def load_examples(directory: Path | None = None) -> list[Example]:
@@ -88,12 +116,20 @@ def load_examples(directory: Path | None = None) -> list[Example]:
     return found or list(BUILT_IN_EXAMPLES)
 
 
+def topics(examples: list[Example]) -> list[tuple[str, list[Example]]]:
+    """The examples grouped by topic, topics in order of their first question, "other" last."""
+    grouped: dict[str, list[Example]] = {}
+    for example in examples:
+        grouped.setdefault(example.topic, []).append(example)
+    return sorted(grouped.items(), key=lambda item: item[0] == OTHER_TOPIC)
+
+
 def editor_dir() -> Path:
     return resources.NODE_MODULES_DIR / YASGUI_BUILD
 
 
 def editor_installed() -> bool:
-    return all((editor_dir() / name).is_file() for name in EDITOR_FILES)
+    return all((resources.NODE_MODULES_DIR / path).is_file() for path in EDITOR_FILES.values())
 
 
 @bp.route("/query")
@@ -101,15 +137,22 @@ def query() -> Response:
     """The query page. ``?example=NAME`` or ``?query=TEXT`` fills the editor."""
     examples = load_examples()
     chosen = next((e for e in examples if e.name == request.args.get("example")), examples[0])
-    initial = request.args.get("query") or chosen.query
+    settings = current_app.extensions["icskg.settings"]
+    shared = shared_queries.shared_text(settings.data_dir, request.args["q"]) if "q" in request.args else None
+    if "q" in request.args and shared is None:
+        abort(404, "No shared query has that id: it may have been removed to make room for newer ones.")
+    initial = shared or request.args.get("query") or chosen.query
     page = render_template(
         "query.html",
         version=__version__,
+        topics=topics(examples),
         examples=[{"name": e.name, "question": e.question, "query": with_prefixes(e.query)}
                   for e in examples],
         initial=with_prefixes(initial),
+        selected=request.args.get("example") or ((request.args.get("query") or shared) and "query"),
         editor=editor_installed(),
         prologue=sparql_prologue(),
+        prefixes=PREFIXES,
         base=BASE,
     )
     response = Response(page, mimetype="text/html")
@@ -119,7 +162,62 @@ def query() -> Response:
 
 @bp.route("/query/editor/<name>")
 def editor_file(name: str) -> Response:
-    """YASGUI's built script and style sheet, from ``node_modules``."""
+    """YASGUI's, Chart.js's and PivotTable.js's built files, from ``node_modules``."""
     if name not in EDITOR_FILES or not editor_installed():
         abort(404, "The query editor is not installed: run `npm ci` in the project directory.")
-    return send_from_directory(editor_dir(), name, max_age=86400)
+    path = resources.NODE_MODULES_DIR / EDITOR_FILES[name]
+    return send_from_directory(path.parent, path.name, max_age=86400)
+
+
+@bp.post("/query/share")
+def share() -> Response:
+    """Keep the query in the body (plain text) and answer its short link, ``/query?q=ID``."""
+    settings = current_app.extensions["icskg.settings"]
+    try:
+        key = shared_queries.share(settings.data_dir, read_body().decode("utf-8"))
+    except BodyTooLarge as exc:
+        return error_response(413, str(exc))
+    except UnicodeDecodeError:
+        return error_response(400, "Send the query as UTF-8 text.")
+    except ValueError as exc:
+        return error_response(400, str(exc))
+    return jsonify(id=key, url=url_for("pages.query", q=key))
+
+
+VOCABULARY = """SELECT ?term ?kind (SAMPLE(?name) AS ?label) WHERE {
+  { ?term a ?type . VALUES (?type ?kind) { (owl:Class "class") (rdfs:Class "class")
+      (owl:ObjectProperty "property") (owl:DatatypeProperty "property") (rdf:Property "property")
+      (owl:AnnotationProperty "property") } }
+  UNION { SELECT DISTINCT ?term ("class" AS ?kind) WHERE { ?x a ?term } }
+  UNION { SELECT DISTINCT ?term ("property" AS ?kind) WHERE { ?x ?term ?y } }
+  FILTER(isIRI(?term))
+  OPTIONAL { ?term rdfs:label ?name FILTER(langMatches(lang(?name), "en") || lang(?name) = "") }
+} GROUP BY ?term ?kind"""
+
+
+# Other IRIs of icskg's ontology namespace the graph holds (individuals such as concepts).
+OWN_TERMS = """SELECT DISTINCT ?term WHERE {
+  { ?term ?p ?o } UNION { ?s ?p ?term }
+  FILTER(isIRI(?term) && STRSTARTS(STR(?term), "$ICS"))
+}"""
+
+
+@lru_cache(maxsize=2)
+def _vocabulary(store: Store, version: str) -> bytes:
+    terms: dict[str, list[dict]] = {"class": [], "property": []}
+    for term, kind, label in store.query(sparql_prologue() + VOCABULARY).rows():
+        terms[str(kind)].append({"iri": term, "label": label or ""})
+    for found in terms.values():
+        found.sort(key=lambda t: t["iri"])
+    own = sorted(str(row[0]) for row in store.query(OWN_TERMS.replace("$ICS", str(ICS))).rows())
+    found = {"version": version, "classes": terms["class"], "properties": terms["property"], "terms": own}
+    return json.dumps(found).encode()
+
+
+@bp.get("/query/vocabulary.json")
+def vocabulary() -> Response:
+    """The classes and properties the ontology declares or the data uses, for completion and checks."""
+    store = current_store()
+    response = Response(_vocabulary(store, store.info()["version"]), mimetype="application/json")
+    response.cache_control.max_age = 300
+    return response
