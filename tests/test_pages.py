@@ -89,8 +89,15 @@ def test_editor_files_come_from_node_modules(client):
         assert style.mimetype == "text/css"
 
 
-@pytest.mark.parametrize("name", ["yasgui.esm.js", "..%2F..%2Fpackage.json", "x.js"])
-def test_only_the_two_editor_files_are_served(client, name):
+@pytest.mark.parametrize("name", ["chart.umd.min.js", "pivot.min.js", "jquery-ui.min.js"])
+def test_the_chart_and_pivot_libraries_come_from_node_modules(client, name):
+    with client.get(f"/query/editor/{name}") as script:
+        assert script.status_code == 200 and "javascript" in script.mimetype
+        assert script.data == (resources.NODE_MODULES_DIR / pages.EDITOR_FILES[name]).read_bytes()
+
+
+@pytest.mark.parametrize("name", ["yasgui.esm.js", "..%2F..%2Fpackage.json", "x.js", "chart.js", "pivot.js"])
+def test_only_the_listed_editor_files_are_served(client, name):
     assert client.get(f"/query/editor/{name}").status_code == 404
 
 
@@ -118,3 +125,69 @@ def test_only_the_query_page_allows_inline_styles_and_never_inline_scripts(clien
     assert "style-src 'self' 'unsafe-inline'" in csp
     assert "script-src" not in csp and "unsafe-eval" not in csp and "default-src 'self'" in csp
     assert "unsafe-inline" not in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_examples_are_grouped_by_topic_with_other_questions_last(client):
+    examples = pages.load_examples()
+    grouped = pages.topics(examples)
+    assert sum(len(items) for _, items in grouped) == len(examples)
+    assert all(e.topic != pages.OTHER_TOPIC for e in examples), "give each .rq file a '# Topic:' line"
+    names = [topic for topic, _ in grouped]
+    assert len(names) >= 5 and len(set(names)) == len(names)
+    html = client.get("/query").get_data(as_text=True)
+    for topic, items in grouped:
+        assert f"<summary>{unescape(topic)} ({len(items)})</summary>" in unescape(html)
+    assert html.index('id="example-search"') < html.index('id="editor"')
+
+
+def test_a_topic_line_is_not_part_of_the_question(tmp_path: Path):
+    (tmp_path / "a.rq").write_text("# Which trusts are there?\n# Topic: Trusts\n"
+                                   "SELECT ?t WHERE { ?t a ics:NHSTrust }")
+    (tmp_path / "b.rq").write_text("# Which ICBs?\nSELECT ?i WHERE { ?i a ics:IntegratedCareBoard }")
+    first, second = pages.load_examples(tmp_path)
+    assert (first.question, first.topic) == ("Which trusts are there?", "Trusts")
+    assert second.topic == pages.OTHER_TOPIC
+    assert [t for t, _ in pages.topics([second, first])] == ["Trusts", pages.OTHER_TOPIC]
+
+
+def test_the_vocabulary_lists_icskgs_classes_and_properties(client):
+    response = client.get("/query/vocabulary.json")
+    assert response.status_code == 200
+    vocabulary = response.get_json()
+    classes = {t["iri"] for t in vocabulary["classes"]}
+    properties = {t["iri"] for t in vocabulary["properties"]}
+    assert PREFIXES["ics"] + "IntegratedCareBoard" in classes
+    assert PREFIXES["ics"] + "odsCode" in properties
+    assert PREFIXES["ics"] + "IntegratedCareBord" not in classes | properties | set(vocabulary["terms"])
+    assert {t["label"] for t in vocabulary["classes"] if t["iri"].endswith("/IntegratedCareBoard")} != {""}
+
+
+def test_a_shared_query_gets_a_short_link_that_opens_it(client):
+    query = "SELECT ?icb WHERE { ?icb a ics:IntegratedCareBoard } # shared " + "x" * 3000
+    response = client.post("/query/share", data=query.encode(), content_type="text/plain")
+    assert response.status_code == 200
+    link = response.get_json()["url"]
+    assert re.fullmatch(r"/query\?q=[A-Za-z0-9_-]{12}", link)
+    again = client.post("/query/share", data=query.encode(), content_type="text/plain")
+    assert again.get_json()["url"] == link  # the same text, the same link
+    assert textarea(client.get(link).get_data(as_text=True)).endswith(query)
+
+
+@pytest.mark.parametrize("key", ["AAAAAAAAAAAA", "../../etc/pw", "x" * 40])
+def test_an_unknown_share_id_is_a_404(client, key):
+    response = client.get("/query", query_string={"q": key})
+    assert response.status_code == 404
+    assert "No shared query has that id" in response.get_data(as_text=True)
+
+
+def test_shared_queries_are_bounded_in_size_and_number(client, settings, monkeypatch):
+    from icskg.web import shared_queries
+
+    assert client.post("/query/share", data=b"  ").status_code == 400
+    big = client.post("/query/share", data=b"#" * (shared_queries.MAX_BYTES + 1))
+    assert big.status_code == 400 and "at most" in big.get_data(as_text=True)
+    monkeypatch.setattr(shared_queries, "MAX_QUERIES", 3)
+    keys = [client.post("/query/share", data=f"SELECT * WHERE {{ ?s ?p {i} }}".encode()).get_json()["id"]
+            for i in range(6)]
+    kept = {p.stem for p in (settings.data_dir / "shared-queries").glob("*.rq")}
+    assert len(kept) == 3 and set(keys[-3:]) <= kept

@@ -96,7 +96,10 @@
       return { errors, warnings };  // what follows cannot be read until this is fixed
     }
     const prefixes = Object.assign({}, known.prefixes, head.declared);
-    const names = Object.keys(prefixes);
+    // Suggestions prefer the prefixes this query uses, then those of a vocabulary, then the rest.
+    const used = new Set(tokens.filter((t) => t.kind === "pname").map((t) => t.text.slice(0, t.text.indexOf(":"))));
+    const rank = (name) => (used.has(name) ? 0 : 2) + (known.namespaces.has(prefixes[name]) ? 0 : 1);
+    const names = Object.keys(prefixes).sort((a, b) => rank(a) - rank(b));
     const reported = new Set();
     const stack = [];
     const pairs = { "}": "{", ")": "(", "]": "[" };

@@ -295,18 +295,26 @@
       root.append(target);
       this.yasr.resultsEl.append(root);
       if (!document.querySelector("link[data-pivot]")) {
-        document.head.append(element("link", { rel: "stylesheet", href: config.scripts.pivotStyle, dataset: {} }));
-        document.head.lastChild.setAttribute("data-pivot", "");
+        const style = element("link", { rel: "stylesheet", href: config.scripts.pivotStyle });
+        style.setAttribute("data-pivot", "");
+        document.head.append(style);
       }
       await load(config.scripts.pivot);
       const records = run.rows.filter(Boolean).map((row) => Object.fromEntries(run.vars.map((v) => [v, plain(row[v])])));
-      window.jQuery(target).pivotUI(records, { rows: run.vars.slice(0, 1), cols: run.vars.length > 2 ? run.vars.slice(1, 2) : [] });
+      const numbers = run.vars.filter((v) => numeric(run, v));
+      const labels = run.vars.filter((v) => !numbers.includes(v));
+      window.jQuery(target).pivotUI(records, Object.assign(
+        { rows: labels.slice(0, 1), cols: labels.slice(1, 2) },
+        numbers.length ? { vals: numbers.slice(0, 1), aggregatorName: "Sum" } : {}));
     }
   }
 
   Yasr.registerPlugin("simple", SimpleTable);
   Yasr.registerPlugin("chart", ChartView);
   Yasr.registerPlugin("pivot", PivotView);
+  // YASR's own table would hold only the first page of rows: the simple table has a full form.
+  if (Yasr.defaults.plugins.table) Yasr.defaults.plugins.table.enabled = false;
+  Yasr.defaults.pluginOrder = ["simple", "chart", "pivot", "response"];
 
   // --- Mistakes in plain words, at their line, before anything is sent.
   const known = { prefixes: config.prefixes, terms: null, namespaces: new Set(), locals: new Map() };
@@ -399,7 +407,6 @@
     },
     yasr: {
       maxPersistentResponseSize: 0,
-      pluginOrder: ["simple", "chart", "pivot", "response"],
       defaultPlugin: "simple",
       errorRenderers: [renderError],
     },
