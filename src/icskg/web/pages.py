@@ -25,7 +25,7 @@ from flask import (
 )
 
 from icskg import __version__, resources
-from icskg.namespaces import BASE, ICS, PREFIXES, sparql_prologue
+from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES, sparql_prologue
 from icskg.sparql.facts import with_prefixes
 from icskg.store import Store
 from icskg.web import SECURITY_HEADERS, BodyTooLarge, current_store, error_response, read_body, shared_queries
@@ -184,33 +184,39 @@ def share() -> Response:
     return jsonify(id=key, url=url_for("pages.query", q=key))
 
 
-VOCABULARY = """SELECT ?term ?kind (SAMPLE(?name) AS ?label) WHERE {
-  { ?term a ?type . VALUES (?type ?kind) { (owl:Class "class") (rdfs:Class "class")
-      (owl:ObjectProperty "property") (owl:DatatypeProperty "property") (rdf:Property "property")
-      (owl:AnnotationProperty "property") } }
-  UNION { SELECT DISTINCT ?term ("class" AS ?kind) WHERE { ?x a ?term } }
-  UNION { SELECT DISTINCT ?term ("property" AS ?kind) WHERE { ?x ?term ?y } }
-  FILTER(isIRI(?term))
-  OPTIONAL { ?term rdfs:label ?name FILTER(langMatches(lang(?name), "en") || lang(?name) = "") }
-} GROUP BY ?term ?kind"""
-
-
-# Other IRIs of icskg's ontology namespace the graph holds (individuals such as concepts).
+# Cheap questions (each well under a second on the whole graph): declared and used terms, labels,
+# and the other IRIs of icskg's namespace the ontology and policy graphs hold (concepts, individuals).
+DECLARED = """SELECT DISTINCT ?term ?kind WHERE {
+  VALUES (?type ?kind) { (owl:Class "class") (rdfs:Class "class") (owl:ObjectProperty "property")
+    (owl:DatatypeProperty "property") (rdf:Property "property") (owl:AnnotationProperty "property") }
+  ?term a ?type . FILTER(isIRI(?term))
+}"""
+USED_CLASSES = "SELECT DISTINCT ?term WHERE { ?x a ?term FILTER(isIRI(?term)) }"
+USED_PROPERTIES = "SELECT DISTINCT ?term WHERE { ?x ?term ?y }"
+LABELS = "SELECT ?term ?label WHERE { GRAPH <$ONTOLOGY> { ?term rdfs:label ?label } }"
 OWN_TERMS = """SELECT DISTINCT ?term WHERE {
-  { ?term ?p ?o } UNION { ?s ?p ?term }
+  VALUES ?g { <$ONTOLOGY> <$POLICY> } GRAPH ?g { { ?term ?p ?o } UNION { ?s ?p ?term } }
   FILTER(isIRI(?term) && STRSTARTS(STR(?term), "$ICS"))
 }"""
 
 
 @lru_cache(maxsize=2)
 def _vocabulary(store: Store, version: str) -> bytes:
-    terms: dict[str, list[dict]] = {"class": [], "property": []}
-    for term, kind, label in store.query(sparql_prologue() + VOCABULARY).rows():
-        terms[str(kind)].append({"iri": term, "label": label or ""})
-    for found in terms.values():
-        found.sort(key=lambda t: t["iri"])
-    own = sorted(str(row[0]) for row in store.query(OWN_TERMS.replace("$ICS", str(ICS))).rows())
-    found = {"version": version, "classes": terms["class"], "properties": terms["property"], "terms": own}
+    def ask(query: str) -> list[tuple]:
+        query = query.replace("$ONTOLOGY", str(GRAPH.ontology)).replace("$POLICY", str(GRAPH.policy))
+        return list(store.query(sparql_prologue() + query.replace("$ICS", str(ICS))).rows())
+
+    kinds: dict[str, set[str]] = {"class": set(), "property": set()}
+    for term, kind in ask(DECLARED):
+        kinds[str(kind)].add(str(term))
+    kinds["class"].update(str(row[0]) for row in ask(USED_CLASSES))
+    kinds["property"].update(str(row[0]) for row in ask(USED_PROPERTIES))
+    labels: dict[str, str] = {}
+    for term, label in ask(LABELS):
+        labels.setdefault(str(term), str(label))
+    found = {"version": version, "terms": sorted(str(row[0]) for row in ask(OWN_TERMS))} | {
+        name: [{"iri": iri, "label": labels.get(iri, "")} for iri in sorted(kinds[kind])]
+        for name, kind in (("classes", "class"), ("properties", "property"))}
     return json.dumps(found).encode()
 
 

@@ -195,10 +195,13 @@
     if (!projected.vars.length) return null;
     const before = text.slice(0, form.index), body = text.slice(form.index);
     const columns = projected.vars.map((v) => "?" + v).join(" ");
+    const wrapper = `SELECT ${columns} WHERE { { `;
     return {
       vars: projected.vars,
+      // Where the endpoint's column numbers are off: the query's SELECT line, by the wrapper.
+      shift: { line: before.split("\n").length, columns: wrapper.length },
       // On the query's own lines, so that a line number in the endpoint's message stays right.
-      page: (offset, limit) => `${before}SELECT ${columns} WHERE { { ${body}\n} } LIMIT ${limit} OFFSET ${offset}`,
+      page: (offset, limit) => `${before}${wrapper}${body}\n} } LIMIT ${limit} OFFSET ${offset}`,
       count: () => `${before}SELECT (COUNT(*) AS ?rows) WHERE { { ${body}\n} }`,
     };
   }

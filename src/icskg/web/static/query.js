@@ -305,7 +305,7 @@
       const labels = run.vars.filter((v) => !numbers.includes(v));
       window.jQuery(target).pivotUI(records, Object.assign(
         { rows: labels.slice(0, 1), cols: labels.slice(1, 2) },
-        numbers.length ? { vals: numbers.slice(0, 1), aggregatorName: "Sum" } : {}));
+        numbers.length ? { vals: numbers.slice(0, 1), aggregatorName: "Integer Sum" } : {}));
     }
   }
 
@@ -353,18 +353,21 @@
   // Every editor's query goes through here: checked first, then asked a page at a time.
   const send = Yasqe.prototype.query;
   Yasqe.prototype.query = function (options) {
-    const found = lintNow(this);
-    const tab = yasgui && yasgui.getTab();
-    const yasr = tab && tab.getYasqe() === this ? tab.getYasr() : null;
-    if (found.errors.length) {
-      this.emit("queryResponse", new Error(found.errors.map((e) => e.message).join("\n")), 0);
-      return Promise.resolve();
-    }
-    const text = this.getValue();
-    this.icskgPlan = A.plan(text);
-    if (yasr) yasr.icskgRun = new Run(text, this.icskgPlan);
-    return send.call(this, options);
+    return vocabulary.then(() => checkAndSend(this, options));
   };
+  function checkAndSend(yasqe, options) {
+    const found = lintNow(yasqe);
+    const tab = yasgui && yasgui.getTab();
+    const yasr = tab && tab.getYasqe() === yasqe ? tab.getYasr() : null;
+    if (found.errors.length) {
+      yasqe.emit("queryResponse", new Error(found.errors.map((e) => e.message).join("\n")), 0);
+      return undefined;
+    }
+    const text = yasqe.getValue();
+    yasqe.icskgPlan = A.plan(text);
+    if (yasr) yasr.icskgRun = new Run(text, yasqe.icskgPlan);
+    return send.call(yasqe, options);
+  }
 
   // The endpoint's own parse errors: the line and column in words, without lists of characters.
   async function renderError(error) {
@@ -375,12 +378,16 @@
       box.textContent = text.replace(/^\d{3} /, "");
       return box;
     }
-    const line = Number(where[1]), column = Number(where[2]);
+    const line = Number(where[1]);
+    let column = Number(where[2]);
+    const tab = yasgui && yasgui.getTab();
+    const run = tab && tab.getYasr().icskgRun;
+    const shift = run && run.plan && run.plan.shift;
+    if (shift && line === shift.line && column > shift.columns) column -= shift.columns;
     let expected = where[3].replace(/\[[^\]]*\\u\{[^\]]*\]/g, "").replace(/\s+/g, " ");
     expected = expected.replace(/expected one of/, "the parser expected one of:").replace(/, (,\s*)+/g, ", ");
     if (expected.length > 200) expected = expected.slice(0, 200) + "…";
     box.textContent = `Line ${line}, column ${column}: the query is not valid SPARQL here (${expected.trim()}).`;
-    const tab = yasgui && yasgui.getTab();
     if (tab) {
       const yasqe = tab.getYasqe();
       const from = { line: line - 1, ch: Math.max(0, column - 1) };
@@ -388,6 +395,33 @@
     }
     return box;
   }
+
+  // Completion of icskg's classes (after `a`) and properties, from the vocabulary.
+  function completer(name, base, pick) {
+    Yasqe.forkAutocompleter(base, {
+      name: name, bulk: false, autoShow: true, persistenceId: null,
+      // Prefixed names expand with the query's prefixes and those icskg declares for every query.
+      preProcessToken: (yasqe, token) => {
+        const text = token.string.trim(), colon = text.indexOf(":");
+        const all = Object.assign({}, config.prefixes, yasqe.getPrefixesFromQuery());
+        const prefix = colon > -1 && !text.startsWith("<") ? text.slice(0, colon) : null;
+        if (prefix !== null && all[prefix]) {
+          token.tokenPrefix = prefix + ":";
+          token.tokenPrefixUri = all[prefix];
+          token.autocompletionString = all[prefix] + text.slice(colon + 1);
+        } else {
+          token.autocompletionString = text.replace(/^<|>$/g, "");
+        }
+        return token;
+      },
+      get: (yasqe, token) => vocabulary.then((v) => {
+        const start = (token && token.autocompletionString) || "";
+        return pick(v).map((t) => t.iri).filter((iri) => iri.startsWith(start)).slice(0, 100);
+      }),
+    });
+  }
+  completer("icskgClasses", "class", (v) => v.classes);
+  completer("icskgProperties", "property", (v) => v.properties);
 
   yasgui = new window.Yasgui(mount, {
     requestConfig: {
@@ -411,21 +445,14 @@
       errorRenderers: [renderError],
     },
   });
+  window.icskgYasgui = yasgui;  // for the browser's console
+  // Each visit starts on the simple table, whichever view was chosen last time.
+  for (const id of yasgui.persistentConfig.getTabs ? yasgui.persistentConfig.getTabs() : []) {
+    const tab = yasgui.getTab(id);
+    if (tab && tab.getYasr && tab.getYasr()) tab.getYasr().selectPlugin("simple");
+  }
   document.getElementById("plain-form").hidden = true;
   document.body.classList.add("with-editor");
-
-  // Completion of icskg's classes (after `a`) and properties, from the vocabulary.
-  function completer(name, base, pick) {
-    Yasqe.forkAutocompleter(base, {
-      name: name, bulk: false, autoShow: true, persistenceId: null,
-      get: (yasqe, token) => vocabulary.then((v) => {
-        const start = (token && token.autocompletionString) || "";
-        return pick(v).map((t) => t.iri).filter((iri) => iri.startsWith(start)).slice(0, 100);
-      }),
-    });
-  }
-  completer("icskgClasses", "class", (v) => v.classes);
-  completer("icskgProperties", "property", (v) => v.properties);
 
   const currentTab = () => yasgui.getTab();
   let timer = null;
@@ -433,7 +460,6 @@
     const yasqe = tab.getYasqe();
     if (!yasqe || yasqe.icskgWatched) return;
     yasqe.icskgWatched = true;
-    for (const name of ["icskgClasses", "icskgProperties"]) yasqe.enableCompleter(name).catch(() => {});
     yasqe.on("change", () => { clearTimeout(timer); timer = setTimeout(() => lintNow(yasqe), 300); });
     vocabulary.then(() => lintNow(yasqe));
   }
