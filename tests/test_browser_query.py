@@ -110,7 +110,7 @@ def test_a_misspelt_keyword_and_a_missing_brace_are_named_at_their_line(page, li
     page.goto(live_server + "/query")
     page.wait_for_selector(".yasqe .CodeMirror")
     editor_text(page, "PREFX ex: <http://example.org/>\nSELECT * WHERE { ?s ?p ?o ")
-    page.wait_for_selector("#lint .lint-error")
+    page.wait_for_selector("#lint .lint-error:text-matches('PREFX')")
     assert page.inner_text("#lint") == "Line 1: “PREFX” is not a SPARQL keyword here; did you mean PREFIX?"
     editor_text(page, "SELECT * WHERE {\n  ?s ?p ?o\n")
     page.wait_for_selector("#lint .lint-error:text-matches('never closed')")

@@ -198,9 +198,6 @@
     const wrapper = `SELECT ${columns} WHERE { { `;
     return {
       vars: projected.vars,
-      // Where the endpoint's column numbers are off: the query's SELECT line, by the wrapper.
-      shift: { line: before.split("\n").length, columns: wrapper.length },
-      // On the query's own lines, so that a line number in the endpoint's message stays right.
       page: (offset, limit) => `${before}${wrapper}${body}\n} } LIMIT ${limit} OFFSET ${offset}`,
       count: () => `${before}SELECT (COUNT(*) AS ?rows) WHERE { { ${body}\n} }`,
     };

@@ -371,19 +371,24 @@
 
   // The endpoint's own parse errors: the line and column in words, without lists of characters.
   async function renderError(error) {
-    const text = error.text || "";
+    let text = error.text || "";
+    const tab = yasgui && yasgui.getTab();
+    const run = tab && tab.getYasr().icskgRun;
+    if (run && run.plan && /error at \d+:\d+/.test(text)) {
+      // The page-at-a-time wrapper moves where the parser stops: ask for the query's own message.
+      try {
+        await ask(run.text);
+      } catch (own) {
+        text = own.message;
+      }
+    }
     const where = /error at (\d+):(\d+): (.*)/s.exec(text);
     const box = element("div", { className: "icskg-error-message" });
     if (!where) {
       box.textContent = text.replace(/^\d{3} /, "");
       return box;
     }
-    const line = Number(where[1]);
-    let column = Number(where[2]);
-    const tab = yasgui && yasgui.getTab();
-    const run = tab && tab.getYasr().icskgRun;
-    const shift = run && run.plan && run.plan.shift;
-    if (shift && line === shift.line && column > shift.columns) column -= shift.columns;
+    const line = Number(where[1]), column = Number(where[2]);
     let expected = where[3].replace(/\[[^\]]*\\u\{[^\]]*\]/g, "").replace(/\s+/g, " ");
     expected = expected.replace(/expected one of/, "the parser expected one of:").replace(/, (,\s*)+/g, ", ");
     if (expected.length > 200) expected = expected.slice(0, 200) + "…";
@@ -423,6 +428,7 @@
   completer("icskgClasses", "class", (v) => v.classes);
   completer("icskgProperties", "property", (v) => v.properties);
 
+  Yasr.defaults.errorRenderers = [renderError];
   yasgui = new window.Yasgui(mount, {
     requestConfig: {
       endpoint: config.endpoint, method: "POST",
@@ -442,7 +448,6 @@
     yasr: {
       maxPersistentResponseSize: 0,
       defaultPlugin: "simple",
-      errorRenderers: [renderError],
     },
   });
   window.icskgYasgui = yasgui;  // for the browser's console
