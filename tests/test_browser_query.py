@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from icskg.web import pages
 
@@ -75,8 +77,7 @@ def test_a_competency_questions_answer_draws_as_a_chart_and_a_pivot(page, live_s
     page.goto(live_server + f"/query?example={TRUSTS_BY_TYPE}")
     page.wait_for_selector(".icskg-results tbody tr")
     page.click(".yasr .select_chart")
-    page.wait_for_selector("#icskg-chart-canvas")
-    page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('icskg-chart-canvas'))")
+    page.wait_for_selector("#icskg-chart-canvas[data-chart='bar']")
     drawn = page.evaluate("""() => {
         const chart = Chart.getChart(document.getElementById('icskg-chart-canvas'));
         return {type: chart.config.type, labels: chart.data.labels, values: chart.data.datasets[0].data};
@@ -86,8 +87,7 @@ def test_a_competency_questions_answer_draws_as_a_chart_and_a_pivot(page, live_s
     box = page.locator("#icskg-chart-canvas").bounding_box()
     assert box["width"] > 300 and box["height"] > 200
     page.select_option(".icskg-chart select >> nth=0", "pie")
-    page.wait_for_function("Chart.getChart(document.getElementById('icskg-chart-canvas'))"
-                           ".config.type === 'pie'")
+    page.wait_for_selector("#icskg-chart-canvas[data-chart='pie']")
     page.click(".yasr .select_pivot")
     total = page.wait_for_selector(".pvtTable .pvtGrandTotal")
     assert total.inner_text() == str(sum(int(r["trusts"]) for r in expected))
@@ -158,7 +158,7 @@ def test_a_short_share_link_opens_the_same_query(page, live_server):
     query = "SELECT ?name WHERE { ?icb a ics:IntegratedCareBoard ; rdfs:label ?name } ORDER BY ?name"
     open_query(page, live_server, query)
     page.click("#share-button")
-    page.wait_for_function("document.getElementById('share-link').value.includes('?q=')")
+    expect(page.locator("#share-link")).to_have_value(re.compile(r"\?q=[A-Za-z0-9_-]{12}$"))
     link = page.input_value("#share-link")
     assert len(link) < len(live_server) + 30
     page.goto(link)

@@ -275,6 +275,7 @@
           }] },
           options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: this.type === "pie" } } },
         });
+        canvas.setAttribute("data-chart", this.type);  // drawn, and as what
       };
       for (const s of [type, label, value]) s.addEventListener("change", redraw);
       redraw();
