@@ -86,11 +86,31 @@ def test_findings_are_grouped_and_every_link_stays_on_this_server(client):
     assert not [h for h in hrefs if "w3id.org" in h]
     assert '<a href="/id/org/QYG">Cheshire and Merseyside</a>' in html
     assert 'href="/id/doc/ics-boundaries-decision-2021"' in html  # a provision on this server
-    # Families no ICB has data for are folded, with the coverage stated.
-    assert re.search(r"\d+ families of rules have no published data for any ICB yet", html)
-    assert "0 of 42 ICBs have published data in the graph" in html
     assert re.search(r"System and areas\s+42 of 42 ICBs \([\d,]+ facts\)", html)
     assert "verdict" in html and "published record" in html
+
+
+def test_families_without_data_are_folded_and_the_others_state_their_coverage(client):
+    data = client.get("/compliance.json").get_json()
+    html = client.get("/compliance").get_data(as_text=True)
+    columns = re.findall(r'<th scope="col" class="family" title="([^:"]+):', html)
+    for family, label in data["families"]:
+        covered = data["coverage"][family]["icbs"]
+        if covered:
+            assert label in columns
+            assert f"{label}\n{covered} of 42 ICBs" in html
+        else:
+            assert label not in columns
+            assert f"{label}: 0 of 42 ICBs have published data in the graph" in html
+
+
+def test_violations_come_only_from_what_the_published_governance_record_shows(client):
+    """The reference areas give Warnings (split councils); Violations need a published record."""
+    data = client.get("/compliance.json").get_json()
+    outcomes = {(family, cell["outcome"]) for row in data["rows"] for family, cell in row["cells"].items()}
+    assert ("family-system", "Warning") in outcomes
+    assert {family for family, outcome in outcomes if outcome == "Violation"} <= {
+        "family-board", "family-constitution", "family-committees", "family-partnership"}
 
 
 def test_csv_and_json_downloads_hold_the_same_findings(client):
