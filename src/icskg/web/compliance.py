@@ -53,7 +53,7 @@ def _data() -> dict | Response:
 
 
 def _groups(data: dict) -> list[dict]:
-    """Findings with the same family, rule and words, whatever the ICB: one group each."""
+    """Findings of the same family and rule, whatever the ICB: one group each, its wordings within."""
     labels = dict(data["families"])
     groups: dict[tuple, dict] = {}
     for row in data["rows"]:
@@ -61,18 +61,18 @@ def _groups(data: dict) -> list[dict]:
             if cell["outcome"] == "nodata":
                 continue
             for f in cell["findings"]:
-                key = (family, f["rule"], f["severity"], f["message"])
-                group = groups.setdefault(key, {
+                group = groups.setdefault((family, f["rule"], f["severity"]), {
                     "family": family, "family_label": labels[family], "rule": f["rule"],
-                    "severity": f["severity"], "message": f["message"], "where": [],
+                    "severity": f["severity"], "count": 0, "messages": {},
                     "links": [{"label": c["label"], "href": href(c["iri"]) if is_ours(c["iri"]) else c["url"]}
                               for c in f["links"]]})
-                group["where"].append({"icb": row["icb"], "name": row["name"],
-                                       "focus": f.get("focus", ""), "label": f["where"]})
+                group["count"] += 1
+                group["messages"].setdefault(f["message"], []).append(
+                    {"icb": row["icb"], "name": row["name"], "focus": f["focus"], "label": f["where"]})
     order = [family for family, _ in data["families"]]
     severity = ("Violation", "Warning", "Info")
     return sorted(groups.values(), key=lambda g: (order.index(g["family"]), severity.index(g["severity"]),
-                                                  -len(g["where"]), g["rule"]))
+                                                  -g["count"], g["rule"]))
 
 
 @bp.get("/compliance")
