@@ -88,6 +88,7 @@ def test_findings_are_grouped_and_every_link_stays_on_this_server(client):
     assert '<a href="/id/org/QYG">Cheshire and Merseyside</a>' in html
     assert 'href="/id/doc/ics-boundaries-decision-2021"' in html  # a provision on this server
     assert re.search(r"System and areas\s+42 of 42 ICBs \([\d,]+ facts\)", html)
+    assert re.search(r"governance:\s+[\d,]+ facts about \d+ of 42 ICBs,\s+from \d+ dated public pages", html)
     assert "verdict" in html and "published record" in html
 
 

@@ -71,6 +71,7 @@ def fingerprint(version: str) -> str:
 def payload(store: Store, day: date, computed: str) -> dict:
     """The matrix for ``day`` as JSON-ready data; ``computed`` says when ("build" or "request")."""
     from icskg.validation.compliance import matrix
+    from icskg.validation.published_record import coverage
 
     found = matrix(store, day)
     rows = [{"icb": icb, "name": name,
@@ -83,7 +84,8 @@ def payload(store: Store, day: date, computed: str) -> dict:
                        for family, cell in cells.items()}}
             for icb, name, cells in found.rows]
     return {"families": found.families, "rows": rows, "as_of": day.isoformat(), "counts": found.counts,
-            "totals": found.totals(), "coverage": found.coverage, "computed": computed}
+            "totals": found.totals(), "coverage": found.coverage, "published": coverage(store),
+            "computed": computed}
 
 
 def _write_json(target: Path, data: dict) -> None:
