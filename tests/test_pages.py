@@ -131,8 +131,9 @@ def test_examples_are_grouped_by_topic_with_other_questions_last(client):
     examples = pages.load_examples()
     grouped = pages.topics(examples)
     assert sum(len(items) for _, items in grouped) == len(examples)
-    assert all(e.topic != pages.OTHER_TOPIC for e in examples), "give each .rq file a '# Topic:' line"
     names = [topic for topic, _ in grouped]
+    # A question without a '# Topic:' line is offered among the other questions, after the rest.
+    assert pages.OTHER_TOPIC not in names[:-1]
     assert len(names) >= 5 and len(set(names)) == len(names)
     html = client.get("/query").get_data(as_text=True)
     for topic, items in grouped:
