@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -165,3 +166,11 @@ def test_a_short_share_link_opens_the_same_query(page, live_server):
     page.wait_for_selector(".icskg-count:text-is('42 rows')")
     assert query in page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
     assert page.problems == []
+
+
+def test_a_select_star_download_keeps_the_querys_column_order(page, live_server):
+    open_query(page, live_server, "SELECT * WHERE { ?icb a ics:IntegratedCareBoard ; rdfs:label ?name }")
+    with page.expect_download() as download:
+        page.click("#downloads button[data-format='csv']")
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "icb,name" and len(lines) == 43

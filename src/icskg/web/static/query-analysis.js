@@ -200,6 +200,7 @@
       vars: projected.vars,
       page: (offset, limit) => `${before}${wrapper}${body}\n} } LIMIT ${limit} OFFSET ${offset}`,
       count: () => `${before}SELECT (COUNT(*) AS ?rows) WHERE { { ${body}\n} }`,
+      all: () => `${before}${wrapper}${body}\n} }`,
     };
   }
 

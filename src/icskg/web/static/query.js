@@ -535,7 +535,9 @@
     if (!button) return;
     downloadError.textContent = "";
     const format = button.dataset.format;
-    const body = new URLSearchParams({ query: currentTab().getQuery(), format: format });
+    // A SELECT's columns in the query's order (SELECT * would give them in the engine's order).
+    const text = currentTab().getQuery(), plan = A.plan(text);
+    const body = new URLSearchParams({ query: plan ? plan.all() : text, format: format });
     let response;
     try {
       response = await fetch(config.endpoint, { method: "POST", body: body });
