@@ -48,7 +48,9 @@ from icskg.validation.vocabulary import ontology
 
 REQUIRED = ("name", "role", "nominated by", "appointed by", "start", "end")
 OPTIONAL = ("approved by", "employed by", "expertise", "icb", "source", "id", "designation",
-            "committee chaired", "fit and proper")
+            "committee chaired", "fit and proper", "nolan undertaking", "role specification met")
+LOCAL_ICB = URIRef("urn:icskg:local:icb")
+"""The ICB of files that give no ODS code: every file of one upload describes the same ICB."""
 DESIGNATIONS = ("deputy-chair", "senior-non-executive-member", "digital-lead")
 TEMPLATE_HEADER = ",".join([*REQUIRED, *OPTIONAL])
 SECRETARY_OF_STATE = OFFICE["secretary-of-state-for-health-and-social-care"]
@@ -120,6 +122,17 @@ def expertise_names() -> dict[str, URIRef]:
     return names
 
 
+def add_committee(graph: Graph, icb: URIRef, kind: URIRef) -> URIRef:
+    """The ICB's committee of ``kind`` (one of each kind), as every template names it."""
+    committee = URIRef(f"{icb}/committee/{notation(kind)}")
+    graph.add((icb, ICS.hasCommittee, committee))
+    graph.add((committee, RDF.type, ICS.Committee))
+    graph.add((committee, ICS.committeeKind, kind))
+    label = str(ontology().value(kind, SKOS.prefLabel) or f"{notation(kind)} committee")
+    graph.add((committee, RDFS.label, Literal(label, lang="en")))
+    return committee
+
+
 def committee_kind_names() -> dict[str, URIRef]:
     """The committee kinds by label and notation (``audit``, ``remuneration``, ``other``)."""
     vocab = ontology()
@@ -162,8 +175,8 @@ class _Board:
         if code is not None and not ODS.match(code):
             raise InputError(f"{name}: icb {code!r} is not an ODS code such as QYG.")
         self.code = code
-        self.icb = ORG_ID[code] if code else self.local("icb")
-        self.board = URIRef(f"{self.icb}/board") if code else self.local("board")
+        self.icb = ORG_ID[code] if code else LOCAL_ICB
+        self.board = URIRef(f"{self.icb}/board")
         self.roles = role_names()
         self.people: dict[str, URIRef] = {}  # a name or an id as written -> the person
         self.person_of: dict[int, URIRef] = {}  # a row's line -> the person
@@ -177,7 +190,7 @@ class _Board:
             if known is None:
                 stable = slug(row["id"]) if row["id"] else "seat-" + hashlib.sha256(
                     "|".join([str(self.board), *seat, str(seats[seat])]).encode()).hexdigest()[:16]
-                known = self.person(row["name"], stable)
+                known = self.person(row["name"], stable, by_id=bool(row["id"]))
             self.people.setdefault(_key(row["name"]), known)
             if row["id"]:
                 self.people.setdefault(f"id {_key(row['id'])}", known)
@@ -193,9 +206,16 @@ class _Board:
         """An IRI for a thing the file describes when it names no ICB (so no real IRI applies)."""
         return URIRef(":".join(["urn:icskg:board-csv", slug(self.name), *parts]))
 
-    def person(self, name: str, stable: str) -> URIRef:
-        """A person, named by ``stable`` (from the id column or a hash of the seat), never by name."""
-        person = PERSON[f"{self.code}/{stable}"] if self.code else self.local("person", stable)
+    def person(self, name: str, stable: str, by_id: bool = False) -> URIRef:
+        """A person, named by ``stable`` (from the id column or a hash of the seat), never by name.
+
+        Without an ICB code, a person with an id gets an IRI every file of the same upload shares
+        (so the register of interests finds the board's members), and one without an id a local one.
+        """
+        if self.code:
+            person = PERSON[f"{self.code}/{stable}"]
+        else:
+            person = URIRef(f"urn:icskg:local:person:{stable}") if by_id else self.local("person", stable)
         self.stable[person] = stable
         self.graph.add((person, RDF.type, FOAF.Person))
         self.graph.add((person, FOAF.name, Literal(name)))
@@ -228,13 +248,7 @@ class _Board:
                          end: date | None) -> None:
         """The ICB's committee of ``kind`` and the person's seat as its chair, for the board seat's dates."""
         g = self.graph
-        committee = URIRef(f"{self.icb}/committee/{notation(kind)}") if self.code \
-            else self.local("committee", notation(kind))
-        g.add((self.icb, ICS.hasCommittee, committee))
-        g.add((committee, RDF.type, ICS.Committee))
-        g.add((committee, ICS.committeeKind, kind))
-        label = str(ontology().value(kind, SKOS.prefLabel) or f"{notation(kind)} committee")
-        g.add((committee, RDFS.label, Literal(label, lang="en")))
+        committee = add_committee(g, self.icb, kind)
         parts = ("committee", notation(kind), *seat)
         chair = MEMBERSHIP["/".join([*parts[:2], self.code, *parts[2:]])] if self.code \
             else self.local("chair", *parts)
@@ -332,9 +346,12 @@ def read(data: bytes, name: str = "board.csv") -> Graph:
                 raise InputError(f"{where}: unknown expertise {part.strip()!r}; use mental health "
                                  "or finance and audit.")
             g.add((seat, ICS.expertise, concept))
-        checked = _day(row["fit and proper"], f"{where} fit and proper")
-        if checked:
-            g.add((seat, ICS.fitAndProperTestPassedOn, Literal(checked.isoformat(), datatype=XSD.date)))
+        for column, prop in (("fit and proper", ICS.fitAndProperTestPassedOn),
+                             ("nolan undertaking", ICS.nolanUndertakingGivenOn),
+                             ("role specification met", ICS.roleSpecificationMetOn)):
+            checked = _day(row[column], f"{where} {column}")
+            if checked:
+                g.add((seat, prop, Literal(checked.isoformat(), datatype=XSD.date)))
         for kind in board.committee_kinds(row["committee chaired"], f"{where} committee chaired"):
             board.chairs_committee(person, kind, parts, start, end)
         if row["source"].startswith(("http://", "https://")):

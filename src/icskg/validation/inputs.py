@@ -3,8 +3,8 @@
 Every RDF syntax is parsed by pyoxigraph (linear time, no network). Before parsing, a JSON-LD
 document whose ``@context`` is not written inline is refused (a context named by URL or path
 would be a request on the uploader's behalf), and so is RDF/XML with a DOCTYPE (external
-entities, and entity expansion bombs). The board CSV template has its own reader
-(:mod:`icskg.validation.board_csv`).
+entities, and entity expansion bombs). The CSV templates have their own readers
+(:mod:`icskg.validation.board_csv` and :mod:`icskg.validation.records_csv`).
 """
 
 from __future__ import annotations
@@ -100,8 +100,9 @@ def sniff(data: bytes) -> str:
         return "jsonld"
     if head.startswith(b"<?xml") or head.startswith(b"<rdf:RDF") or head.startswith(b"<!"):
         return "rdfxml"
-    first_line = head.split(b"\n", 1)[0].lower()
-    if b"," in first_line and b"name" in first_line and b"role" in first_line:
+    from icskg.validation.records_csv import looks_like_csv
+
+    if looks_like_csv(head.split(b"\n", 1)[0].decode("utf-8", "replace")):
         return CSV
     return "trig"  # every Turtle and N-Triples document is also TriG
 
@@ -265,7 +266,7 @@ def load(inputs: Iterable[Input], max_bytes: int | None = None) -> Graph:
 
     :raises InputError: for an unknown syntax, a document over ``max_bytes``, unsafe or invalid input.
     """
-    from icskg.validation import board_csv
+    from icskg.validation.records_csv import read_csv
 
     graph = bind_prefixes(Graph())
     for doc in inputs:
@@ -280,7 +281,7 @@ def load(inputs: Iterable[Input], max_bytes: int | None = None) -> Graph:
         if not doc.data.strip():
             raise InputError(f"{doc.name}: the file is empty; there is no data to check.")
         if syntax == CSV:
-            graph += board_csv.read(doc.data, doc.name)
+            graph += read_csv(doc.data, doc.name)
         else:
             text = text_of(doc.data, doc.name)
             utf8 = Input(text.encode("utf-8"), doc.name, doc.format)
