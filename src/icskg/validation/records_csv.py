@@ -286,18 +286,19 @@ READERS: tuple[tuple[str, tuple[str, ...], Callable[[bytes, str], Graph]], ...] 
 
 
 def read_csv(data: bytes, name: str) -> Graph:
-    """Any CSV template, told apart by its header: the board, or one of its companions.
+    """Any CSV template, told apart by its header: the board, or one of its companions (the one
+    whose required columns the header has most of, so a header missing some is told which).
 
     :raises InputError: when the header matches no template (the message lists their columns).
     """
     text = text_of(data, name)
     first = next((line for line in text.splitlines() if line.strip()), "")
     columns = {_key(c) for c in next(csv.reader([first]), [])}
-    if set(board_csv.REQUIRED) <= columns:
-        return board_csv.read(data, name)
-    for _, required, reader in READERS:
-        if set(required) <= columns:
-            return reader(data, name)
+    templates = [(board_csv.REQUIRED, board_csv.read), *((needs, reader) for _, needs, reader in READERS)]
+    overlap, reader = max(((len(set(needs) & columns), reader) for needs, reader in templates),
+                          key=lambda t: t[0])
+    if overlap:  # the template the header is closest to (its reader names the columns missing)
+        return reader(data, name)
     if not first:
         raise InputError(f"{name}: the file is empty; there is no data to check.")
     wanted = "; ".join([f"the board: {', '.join(board_csv.REQUIRED)}",
@@ -309,5 +310,5 @@ def read_csv(data: bytes, name: str) -> Graph:
 def looks_like_csv(first_line: str) -> bool:
     """Whether pasted text starts with the header of one of the CSV templates."""
     columns = {_key(c) for c in first_line.split(",")}
-    return len(columns) > 1 and any(set(required) <= columns for required in (
+    return len(columns) > 1 and any(len(set(required) & columns) >= min(2, len(required)) for required in (
         board_csv.REQUIRED, *(required for _, required, _ in READERS)))
