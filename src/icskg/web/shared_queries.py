@@ -3,7 +3,8 @@
 A link is ``/query?q=<id>`` (about 40 characters) instead of the whole query in the address.
 The id is the start of the text's SHA-256, so sharing the same query twice gives the same link
 and nobody can choose what another id holds. The folder is bounded: at most :data:`MAX_QUERIES`
-texts of at most :data:`MAX_BYTES` each; past that, the least recently used go first.
+texts of at most :data:`MAX_BYTES` each (128 MiB at most on disk); past that, the least recently
+used go first.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import re
 import uuid
 from pathlib import Path
 
-MAX_QUERIES = 10_000
-MAX_BYTES = 100_000
+MAX_QUERIES = 4_096
+MAX_BYTES = 32_768
 ID = re.compile(r"[A-Za-z0-9_-]{12}")
 
 
