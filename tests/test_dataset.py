@@ -122,3 +122,18 @@ def test_void_licence_literal_is_not_lost(client):
     void = parse(client.get("/.well-known/void"))
     leaders = URIRef("https://w3id.org/icskg/graph/icb-leaders")
     assert isinstance(void.value(leaders, DCTERMS.rights), Literal)
+
+
+def test_downloads_are_built_once_per_version_and_served_from_a_file(client, store, settings):
+    """Issue 17: sixteen downloads at once each rebuilt the dataset (1.8 s apiece) and held the
+    threads. A download is now written once per dataset version and served from that file."""
+    first = client.get("/download/icskg.trig")
+    assert first.status_code == 200
+    files = list((settings.data_dir / "downloads").glob("*/icskg.trig"))
+    assert len(files) == 1
+    built = files[0].stat()
+    again = client.get("/download/icskg.trig")
+    assert again.get_data() == first.get_data() == files[0].read_bytes()
+    assert files[0].stat().st_ino == built.st_ino and files[0].stat().st_mtime_ns == built.st_mtime_ns
+    assert int(again.headers["Content-Length"]) == len(again.get_data())
+    assert again.headers["Content-Disposition"] == 'attachment; filename="icskg.trig"'

@@ -281,6 +281,10 @@ class EmbeddedStore(Store):
         raw = run_query(store, sparql, default_graphs, named_graphs, base_iri)
         return EmbeddedResult(raw)
 
+    def warm(self) -> None:
+        """Start this process's query processes now rather than on the first query."""
+        self._processes()
+
     def _processes(self):  # -> icskg.executor.QueryProcesses, imported only when needed
         from icskg.executor import QueryProcesses
 

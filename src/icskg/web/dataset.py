@@ -7,14 +7,20 @@ graph, once per dataset version and host, and served in any RDF format by conten
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import shutil
+import uuid
 from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
-from icskg import rdf_writer
+from icskg import __version__, rdf_writer
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from icskg.namespaces import (
     GRAPH,
@@ -161,15 +167,48 @@ def void() -> Response:
     return negotiated(dataset_description(store.info()["version"], request.host_url, store))
 
 
+def download_file(store: Store, fmt: Format, graph: str | None, folder: Path) -> Path:
+    """The download of ``graph`` (or the whole dataset) in ``fmt``, built once per dataset
+    version into ``folder/<version>/`` and kept there; files of other versions are removed. One
+    worker builds it while others wait for it (a lock file), so sixteen requests at once cost
+    one build, and each is then served from the file."""
+    version = hashlib.sha256(f"{store.info()['version']} {__version__}".encode()).hexdigest()[:16]
+    here = folder / version
+    name = f"graph-{hashlib.sha256(graph.encode()).hexdigest()[:16]}" if graph else "icskg"
+    target = here / f"{name}.{fmt.extension}"
+    if target.is_file():
+        return target
+    here.mkdir(parents=True, exist_ok=True)
+    with open(here / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.is_file():
+            temporary = here / f".{uuid.uuid4().hex}"
+            temporary.write_bytes(store.dump(fmt, graph))
+            os.replace(temporary, target)
+    for old in folder.iterdir():
+        if old.name != version and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
 def _download(fmt: Format | None, graph: str | None, filename: str) -> Response:
     if fmt is None:
         abort(404)
     store = current_store()
     if graph is not None and graph not in store.graphs():
         return error_response(404, f"No named graph {graph} in this dataset; /.well-known/void lists them.")
-    response = Response(store.dump(fmt, graph), mimetype=fmt.media_type)
+    path = download_file(store, fmt, graph, current_app.extensions["icskg.settings"].data_dir / "downloads")
+    response = Response(_chunks(path), mimetype=fmt.media_type)
+    response.headers["Content-Length"] = str(path.stat().st_size)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _chunks(path: Path):
+    """The file, a piece at a time (closed however the response ends)."""
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 16):
+            yield chunk
 
 
 @bp.route("/download/icskg.<extension>")

@@ -49,6 +49,17 @@ def cannot_listen(host: str, port: int) -> str | None:
     return None
 
 
+def _warm(worker: Any) -> None:
+    """Start a new worker's query processes before it takes requests, so that the first query
+    it is sent does not wait for them (seconds on a busy machine)."""
+    warm = getattr(worker.wsgi.extensions["icskg.store"], "warm", None)
+    if warm is not None:
+        try:
+            warm()
+        except Exception:  # no store yet, say: the first query reports it
+            worker.log.exception("could not start the query processes")
+
+
 def run(settings: Settings) -> None:
     """Serve until interrupted. Workers are forked before the app is created, so each opens
     its own store; a worker stuck past ``worker_timeout`` is killed and replaced. Requests are
@@ -68,6 +79,7 @@ def run(settings: Settings) -> None:
         # A GET query with its prefixes spelled out runs to kilobytes: allow gunicorn's largest
         # request line (its default, 4 KB, answers 414 before the endpoint sees the query).
         "limit_request_line": 8190,
+        "post_worker_init": _warm,
         # One shared socket path per user would make two servers on a machine collide.
         "control_socket_disable": True,
     }).run()
