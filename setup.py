@@ -1,6 +1,6 @@
 """Ship the project's data with the package, so a non-editable install works from any folder.
 
-The ontology, shapes, competency questions and curated data live at the top of the checkout (the
+The ontology, shapes, competency questions, curated data and shape cases live in the checkout (the
 layout the design fixes); a wheel copies them into ``icskg/_project/``, where
 :mod:`icskg.resources` looks first. An editable install reads them from the checkout instead.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-SHIPPED = ("ontology", "shapes", "queries", "data")
+SHIPPED = ("ontology", "shapes", "queries", "data", "tests/cases")  # cases: the rule pages' examples
 
 
 class BuildWithProjectFiles(build_py):

@@ -86,6 +86,8 @@ def test_build_query_validate_and_serve_from_another_folder(installed: Path, tmp
             text = page.read().decode()
         assert 'id="editor-missing"' in text, "no node_modules here: the page says so"
         assert "01-legislative-options" in text, "the shipped competency questions were found"
+        with urllib.request.urlopen(base + "/def/rule/ICB-BOARD-CHAIR", timeout=30) as page:
+            assert 'id="rule-example"' in page.read().decode(), "the shipped cases give the example"
     finally:
         server.terminate()
         server.wait(timeout=20)
