@@ -104,7 +104,7 @@ def live_server(data_dir: Path, store: EmbeddedStore) -> Iterator[str]:
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # a wait for start-up, not a speed claim
     while True:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:

@@ -68,7 +68,7 @@ def test_build_query_validate_and_serve_from_another_folder(installed: Path, tmp
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a wait for start-up, not a speed claim
         while True:
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=2).close()

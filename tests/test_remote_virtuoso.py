@@ -195,7 +195,7 @@ def remote_server(virtuoso, pushed, tmp_path_factory) -> Iterator[str]:
         cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # a wait for start-up
     while _healthz(base) != 200:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()

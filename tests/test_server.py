@@ -176,7 +176,7 @@ def test_serve_builds_the_store_on_first_run(tmp_path):
         process = subprocess.Popen([sys.executable, "-m", "icskg", "serve", "--port", str(port)],
                                    env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline, answer = time.monotonic() + 60, None
+            deadline, answer = time.monotonic() + 600, None  # a wait, not a speed claim
             while answer is None and time.monotonic() < deadline and process.poll() is None:
                 try:
                     sparql = client(f"http://127.0.0.1:{port}", GET)

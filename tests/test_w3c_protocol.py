@@ -68,7 +68,7 @@ def w3c_server(tmp_path_factory: pytest.TempPathFactory):
              *specs],
             env={**os.environ, "ICSKG_WORKERS": "1"}, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # a wait for start-up
         while True:
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=2).close()
