@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from rdflib import Graph
@@ -175,3 +176,23 @@ def test_nothing_is_fetched_through_the_web(client):
     finally:
         canary.server.shutdown()
         canary.server.server_close()
+
+
+def test_the_report_is_written_by_the_bounded_child():
+    """The report is written inside the validation's own child process, under its time limit, and
+    only the text crosses back: a report of a large upload can take longer to write than to find."""
+    from rdflib.compare import isomorphic
+
+    from icskg.validation.bounded import validate_bounded
+    from icskg.validation.inputs import Input
+    from icskg.validation.render import render
+
+    upload = Input(BREACHES.read_bytes(), BREACHES.name, "turtle")
+    report, written = validate_bounded([upload], ["hca2022"], date(2024, 1, 1),
+                                       formats=["turtle", "csv"])
+    assert len(report.graph) == 0, "the report's graph stayed in the child"
+    assert set(written) == {"turtle", "csv"}
+    library = icskg.validate(BREACHES, "hca2022", "2024-01-01")
+    assert isomorphic(Graph().parse(data=written["turtle"], format="turtle"),
+                      Graph().parse(data=render(library, "turtle"), format="turtle"))
+    assert written["csv"] == render(library, "csv")

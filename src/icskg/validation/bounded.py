@@ -5,6 +5,10 @@ so the web app never validates in its own process. Each request's validation run
 forked from a single-threaded fork server (``forkserver``: forking a threaded web worker could
 copy a held lock), under an address-space limit; past the time limit the child is killed, the
 work really stops, and the caller gets :class:`ValidationTimeout` naming the limit.
+
+The child also writes the report in the formats the caller asks for, so that the time limit covers
+the writing (a report of a large upload can take longer to write than to find) and only text, not
+the report's RDF graph, crosses back to the web worker.
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ import multiprocessing
 import resource
 import signal
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from multiprocessing.connection import Connection
 
+from rdflib import Graph
+
 from icskg.offline import NetworkNotIsolated, cut_off_network
 from icskg.validation.inputs import Input, InputError
+from icskg.validation.render import render
+from icskg.validation.report import ValidationReport
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +51,16 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def _child(connection: Connection, inputs: list[Input], regime: Sequence[str], as_of: date | None,
-           today: date | None, memory_mb: int, max_bytes: int | None) -> None:
+           today: date | None, memory_mb: int, max_bytes: int | None, formats: Sequence[str]) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from icskg.validate import validate
 
     try:
         cut_off_network()  # an upload's parsers and pySHACL can reach nothing
-        connection.send(("ok", validate(inputs, regime, as_of, today=today, max_bytes=max_bytes)))
+        report = validate(inputs, regime, as_of, today=today, max_bytes=max_bytes)
+        written = {fmt: render(report, fmt) for fmt in formats}
+        connection.send(("ok", (replace(report, graph=Graph()), written)))
     except (InputError, ValueError) as exc:
         connection.send(("input", str(exc)))
     except MemoryError:
@@ -72,8 +83,11 @@ def validate_bounded(
     seconds: float = 30.0,
     memory_mb: int = 2048,
     max_bytes: int | None = None,
-):
-    """:func:`icskg.validate.validate` in a killable child process.
+    formats: Sequence[str] = (),
+) -> tuple[ValidationReport, dict[str, str]]:
+    """:func:`icskg.validate.validate` in a killable child process; returns the report (without its
+    RDF graph) and the report written in each of ``formats`` (see :func:`render`), both within
+    ``seconds``.
 
     :raises InputError: for data that cannot be read, an unknown regime or a bad date.
     :raises ValidationTimeout: past ``seconds``.
@@ -82,7 +96,8 @@ def validate_bounded(
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child, daemon=True,
-                            args=(sender, inputs, list(regime), as_of, today, memory_mb, max_bytes))
+                            args=(sender, inputs, list(regime), as_of, today, memory_mb, max_bytes,
+                                  list(formats)))
     child.start()
     sender.close()
     try:

@@ -27,8 +27,7 @@ from icskg.validation.board_csv import TEMPLATE_HEADER
 from icskg.validation.bounded import ValidationFailed, ValidationFault, ValidationTimeout, validate_bounded
 from icskg.validation.inputs import INPUT_FORMATS, MEDIA_TYPES, Input, InputError, format_for
 from icskg.validation.regimes import regime, regimes
-from icskg.validation.render import REPORT_FORMATS, html_context, render
-from icskg.validation.report import ValidationReport
+from icskg.validation.render import REPORT_FORMATS, html_context
 from icskg.web import BodyTooLarge, error_response, read_body
 
 bp = Blueprint("validate", __name__)
@@ -127,14 +126,17 @@ def _report_format(fields: MultiDict) -> str:
     return OFFERED[best]
 
 
-def _downloads(report: ValidationReport) -> list[dict[str, str]]:
-    """The findings as files the page offers for download, carried in the page itself (data: links),
-    so nothing sent is kept on the server to be fetched again."""
-    offered = (("CSV (spreadsheet)", "csv", "csv"), ("JSON", "json", "json"), ("HTML", "html", "html"))
+# The findings as files the page offers for download: (label, format, file extension).
+DOWNLOADS = (("CSV (spreadsheet)", "csv", "csv"), ("JSON", "json", "json"), ("HTML", "html", "html"))
+
+
+def _downloads(written: dict[str, str]) -> list[dict[str, str]]:
+    """The downloads, carried in the page itself (data: links), so nothing sent is kept on the
+    server to be fetched again."""
     return [{"label": label, "format": fmt, "filename": f"icskg-findings.{extension}",
              "href": f"data:{REPORT_FORMATS[fmt]};charset=utf-8;base64,"
-                     + base64.b64encode(render(report, fmt).encode("utf-8")).decode("ascii")}
-            for label, fmt, extension in offered]
+                     + base64.b64encode(written[fmt].encode("utf-8")).decode("ascii")}
+            for label, fmt, extension in DOWNLOADS]
 
 
 def _page(status: int = 200, **context) -> Response:
@@ -165,8 +167,10 @@ def check() -> Response:
         if not inputs:
             raise BadRequest(400, "No data: upload a file, paste data, or send it as the request body.")
         settings = _settings()
-        report = validate_bounded(inputs, chosen, as_of, seconds=settings.query_timeout,
-                                  memory_mb=settings.query_memory_mb, max_bytes=settings.max_body_bytes)
+        formats = [fmt for _, fmt, _ in DOWNLOADS] if fmt == "html" else [fmt]
+        report, written = validate_bounded(inputs, chosen, as_of, seconds=settings.query_timeout,
+                                           memory_mb=settings.query_memory_mb,
+                                           max_bytes=settings.max_body_bytes, formats=formats)
     except BodyTooLarge as exc:
         return error_response(413, str(exc))
     except BadRequest as exc:
@@ -179,8 +183,8 @@ def check() -> Response:
         return _failure(500, str(exc), fmt, fields)
     if fmt == "html":
         return _page(regime=chosen[0], as_of=fields.get("as_of") or "", day_chosen=as_of is not None,
-                     downloads=_downloads(report), **html_context(report, rule_base="/def/rule/"))
-    response = Response(render(report, fmt), mimetype=REPORT_FORMATS[fmt])
+                     downloads=_downloads(written), **html_context(report, rule_base="/def/rule/"))
+    response = Response(written[fmt], mimetype=REPORT_FORMATS[fmt])
     if response.mimetype.startswith("text/"):
         response.charset = "utf-8"
     response.vary.add("Accept")
