@@ -137,3 +137,19 @@ def test_downloads_are_built_once_per_version_and_served_from_a_file(client, sto
     assert files[0].stat().st_ino == built.st_ino and files[0].stat().st_mtime_ns == built.st_mtime_ns
     assert int(again.headers["Content-Length"]) == len(again.get_data())
     assert again.headers["Content-Disposition"] == 'attachment; filename="icskg.trig"'
+
+
+def test_downloads_come_gzipped_to_clients_that_accept_it(client):
+    """Issue 15: downloads were not compressed (and serving them from files had lost it again)."""
+    import gzip
+
+    plain = client.get("/download/icskg.trig")
+    packed = client.get("/download/icskg.trig", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert int(packed.headers["Content-Length"]) == len(packed.get_data()) < len(plain.get_data()) / 3
+    assert "Accept-Encoding" in packed.headers["Vary"] and "Accept-Encoding" in plain.headers["Vary"]
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get("/download/icskg.trig", headers={"Accept-Encoding": "gzip",
+                                                         "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304

@@ -28,6 +28,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def compress(response: Response) -> Response:
+        if response.status_code == 200 and response.headers.get("Content-Encoding") == "gzip":
+            _mark_gzip(response)  # compressed ahead of time (a download's .gz file)
+            return response
         if not _compressible(response):
             return response
         response.vary.add("Accept-Encoding")
@@ -36,7 +39,13 @@ def init_app(app: Flask) -> None:
             return response
         response.set_data(gzip.compress(response.get_data(), compresslevel=5, mtime=0))
         response.headers["Content-Encoding"] = "gzip"
-        etag, weak = response.get_etag()
-        if etag:
-            response.set_etag(etag + GZIP_SUFFIX, weak=bool(weak))
+        _mark_gzip(response)
         return response
+
+
+def _mark_gzip(response: Response) -> None:
+    """A gzip answer is its own representation: its own ETag, and Vary: Accept-Encoding."""
+    response.vary.add("Accept-Encoding")
+    etag, weak = response.get_etag()
+    if etag and not etag.endswith(GZIP_SUFFIX):
+        response.set_etag(etag + GZIP_SUFFIX, weak=bool(weak))

@@ -8,6 +8,7 @@ graph, once per dataset version and host, and served in any RDF format by conten
 from __future__ import annotations
 
 import fcntl
+import gzip
 import hashlib
 import os
 import shutil
@@ -20,7 +21,8 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
-from icskg import __version__, rdf_writer
+from icskg import rdf_writer
+from icskg.fingerprint import code_fingerprint
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from icskg.namespaces import (
     GRAPH,
@@ -169,10 +171,11 @@ def void() -> Response:
 
 def download_file(store: Store, fmt: Format, graph: str | None, folder: Path) -> Path:
     """The download of ``graph`` (or the whole dataset) in ``fmt``, built once per dataset
-    version into ``folder/<version>/`` and kept there; files of other versions are removed. One
+    version into ``folder/<version>/`` and kept there with a gzip copy beside it (``<file>.gz``,
+    for clients that accept it); files of other versions are removed. One
     worker builds it while others wait for it (a lock file), so sixteen requests at once cost
     one build, and each is then served from the file."""
-    version = hashlib.sha256(f"{store.info()['version']} {__version__}".encode()).hexdigest()[:16]
+    version = hashlib.sha256(f"{store.info()['version']} {code_fingerprint()}".encode()).hexdigest()[:16]
     here = folder / version
     name = f"graph-{hashlib.sha256(graph.encode()).hexdigest()[:16]}" if graph else "icskg"
     target = here / f"{name}.{fmt.extension}"
@@ -182,9 +185,12 @@ def download_file(store: Store, fmt: Format, graph: str | None, folder: Path) ->
     with open(here / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not target.is_file():
-            temporary = here / f".{uuid.uuid4().hex}"
-            temporary.write_bytes(store.dump(fmt, graph))
-            os.replace(temporary, target)
+            data = store.dump(fmt, graph)
+            for path, content in ((_gzipped(target), gzip.compress(data, compresslevel=6, mtime=0)),
+                                  (target, data)):  # the plain file last: its presence means done
+                temporary = here / f".{uuid.uuid4().hex}"
+                temporary.write_bytes(content)
+                os.replace(temporary, path)
     for old in folder.iterdir():
         if old.name != version and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
@@ -198,10 +204,20 @@ def _download(fmt: Format | None, graph: str | None, filename: str) -> Response:
     if graph is not None and graph not in store.graphs():
         return error_response(404, f"No named graph {graph} in this dataset; /.well-known/void lists them.")
     path = download_file(store, fmt, graph, current_app.extensions["icskg.settings"].data_dir / "downloads")
+    compressed = "gzip" in request.accept_encodings
+    if compressed:
+        path = _gzipped(path)
     response = Response(_chunks(path), mimetype=fmt.media_type)
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"  # the ETag and Vary follow in web.compression
+    response.vary.add("Accept-Encoding")
     response.headers["Content-Length"] = str(path.stat().st_size)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _gzipped(path: Path) -> Path:
+    return path.with_name(path.name + ".gz")
 
 
 def _chunks(path: Path):
