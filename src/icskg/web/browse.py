@@ -26,12 +26,15 @@ PAGE_SIZE = 100
 # Sorting by label costs the engine about a second per 100,000 instances; past this many, pages
 # follow the store's own (stable) order.
 SORT_BY_LABEL_UP_TO = 20000
-CLASSES = """
-SELECT ?class (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?thing) AS ?count) WHERE {
-  ?thing a ?class . FILTER(isIRI(?class))
-  OPTIONAL { ?class rdfs:label ?l }
-} GROUP BY ?class ORDER BY DESC(?count) ?class
-"""
+# Counted without DISTINCT and labelled afterwards: each triple lives in one named graph, so
+# COUNT(*) counts each instance once, and on the x100 graph this takes a second, not a minute.
+# (A FILTER on ?class would cost the engine eight; classes that are not IRIs are left out here.)
+CLASSES = "SELECT ?class (COUNT(*) AS ?count) WHERE { ?thing a ?class } GROUP BY ?class"
+GRAPH_CLASSES = Template("""SELECT ?class (COUNT(*) AS ?count) WHERE { GRAPH $g { ?s a ?class } }
+GROUP BY ?class""")
+CLASS_LABELS = Template("""SELECT ?class (SAMPLE(?l) AS ?label) WHERE {
+  VALUES ?class { $classes } ?class rdfs:label ?l FILTER(LANG(?l) IN ("", "en", "en-gb"))
+} GROUP BY ?class""")
 COUNT = Template("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a $cls }")
 INSTANCES_SORTED = Template("""
 SELECT ?s (SAMPLE(?l) AS ?label) WHERE { ?s a $cls . OPTIONAL { ?s rdfs:label ?l } }
@@ -54,10 +57,6 @@ SELECT ?label ?licence ?vintage ?completeness ?source ?table ?title ?rows ?sha25
       OPTIONAL { ?table ics:sha256 ?sha256 } OPTIONAL { ?table ics:doubt ?doubt } }
   }
 }""")
-GRAPH_CLASSES = Template("""
-SELECT ?class (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?s) AS ?count) WHERE {
-  GRAPH $g { ?s a ?class } OPTIONAL { ?class rdfs:label ?l }
-} GROUP BY ?class ORDER BY DESC(?count) ?class""")
 FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "nq": "N-Quads", "trig": "TriG",
                 "jsonld": "JSON-LD", "rdf": "RDF/XML"}
 
@@ -89,19 +88,35 @@ def browse_url(class_iri_: str) -> str:
     return url_for("browse.instances", slug=class_slug(class_iri_))
 
 
-@lru_cache(maxsize=4)
-def _classes(version: str, store: Store) -> list[dict]:
-    rows = _select(store, CLASSES)
+def _is_iri(text: str | None) -> bool:
+    try:
+        return text is not None and bool(d.iri_ref(text))
+    except d.InvalidIRI:
+        return False
+
+
+def _counted(store: Store, query: str) -> list[dict]:
+    """Classes with their counts (most first) and labels, from a query of ``?class ?count``."""
+    rows = [r for r in _select(store, query) if _is_iri(r["class"])]
+    iris = " ".join(d.iri_ref(r["class"]) for r in rows)  # type: ignore[arg-type]
+    labels = {r["class"]: r["label"] for r in _select(store, CLASS_LABELS.substitute(classes=iris))} \
+        if iris else {}
     for row in rows:
-        row["label"] = row["label"] or d.humanise(row["class"] or "")
+        row["label"] = labels.get(row["class"]) or d.humanise(row["class"] or "")
         row["count"] = int(row["count"] or 0)
-    return rows
+    return sorted(rows, key=lambda r: (-r["count"], r["class"] or ""))
+
+
+@lru_cache(maxsize=4)
+def classes_counted(version: str, store: Store) -> list[dict]:
+    """Every class with its label and number of instances, most first (once per version)."""
+    return _counted(store, CLASSES)
 
 
 @bp.get("/browse")
 def classes() -> str:
     store = current_store()
-    rows = _classes(store.info()["version"], store)
+    rows = classes_counted(store.info()["version"], store)
     ours = [r for r in rows if (r["class"] or "").startswith(str(ICS._NS))]
     others = [r for r in rows if not (r["class"] or "").startswith(str(ICS._NS))]
     return render_template("browse.html", version=__version__, ours=ours, others=others)
@@ -135,7 +150,7 @@ def instances(slug: str) -> Response | str:
     if template is INSTANCES:
         rows.sort(key=lambda r: ((r["label"] or "").casefold(), r["s"] or ""))
     iri = class_iri(slug)
-    label = next((r["label"] for r in _classes(store.info()["version"], store) if r["class"] == iri),
+    label = next((r["label"] for r in classes_counted(store.info()["version"], store) if r["class"] == iri),
                  None) or d.humanise(iri)
     return render_template(
         "browse_class.html", version=__version__, iri=iri, label=label, slug=slug, rows=rows,
@@ -186,7 +201,7 @@ def graph(name: str) -> Response:
     facts = graph_facts(store, iri) or {"label": name, "tables": [], "vintages": [], "completeness": [],
                                         "sources": [], "licence": None}
     triples = store.info().get("graph_triples", {}).get(iri)
-    classes_ = _select(store, GRAPH_CLASSES.substitute(g=d.iri_ref(iri)))
+    classes_ = _counted(store, GRAPH_CLASSES.substitute(g=d.iri_ref(iri)))
     downloads = [(FORMAT_NAMES[e], url_for("dataset.graph_download", name=name, extension=e))
                  for e in GRAPH_DOWNLOADS]
     page = render_template("graph.html", version=__version__, iri=iri, name=name, facts=facts,

@@ -11,18 +11,11 @@ from icskg import __version__
 from icskg.guard import MAX_NESTING, MAX_QUERY_CHARS
 from icskg.namespaces import ICS, ID, sparql_prologue
 from icskg.store import Store, StoreError
-from icskg.web import current_store
+from icskg.web import browse, current_store
 
 bp = Blueprint("home", __name__)
 log = logging.getLogger(__name__)
 
-CLASS_COUNTS = """
-SELECT ?class ?label (COUNT(DISTINCT ?thing) AS ?count) WHERE {
-  ?thing a ?class .
-  ?class rdfs:label ?label .
-  FILTER(STRSTARTS(STR(?class), STR(ics:)))
-} GROUP BY ?class ?label ORDER BY DESC(?count) ?class
-"""
 GRAPHS = """
 SELECT ?graph ?label (GROUP_CONCAT(DISTINCT ?v; separator="\\n") AS ?vintage)
        (GROUP_CONCAT(DISTINCT STR(?table); separator=" ") AS ?tables)
@@ -58,7 +51,8 @@ def _summary(version: str, store: Store) -> dict:
         graph["vintage"] = " · ".join(sorted(filter(None, (graph["vintage"] or "").split("\n"))))
         graph["tables"] = sorted((graph["tables"] or "").split())
     vintage = _select(store, ICB_VINTAGE)
-    return {"classes": _select(store, CLASS_COUNTS), "graphs": graphs, "info": info,
+    classes = [c for c in browse.classes_counted(version, store) if c["class"].startswith(str(ICS._NS))]
+    return {"classes": classes, "graphs": graphs, "info": info,
             "icb_vintage": vintage[0] if vintage else None}
 
 
