@@ -95,3 +95,8 @@ def test_term_pages_still_resolve_beside_the_documentation(client):
     assert response.status_code == 200
     graph = Graph().parse(data=response.get_data(), format="turtle")
     assert (ICS.BoardMembership, RDF.type, OWL.Class) in graph
+
+
+def test_the_index_links_each_class_to_its_instances(client, index):
+    assert 'class="instances" href="/browse/IntegratedCareBoard">42 in the graph</a>' in index
+    assert client.get("/browse/IntegratedCareBoard", headers={"Accept": "text/html"}).status_code == 200

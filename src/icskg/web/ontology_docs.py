@@ -20,6 +20,7 @@ from icskg.namespaces import GRAPH, PREFIXES
 from icskg.ontology_doc import OntologyDoc, anchor, document
 from icskg.store import Store
 from icskg.web import current_store, error_response
+from icskg.web.browse import classes_counted
 
 bp = Blueprint("ontology_docs", __name__)
 
@@ -58,9 +59,12 @@ def _ontology(fmt: Format) -> Response:
 def _page(full: bool = False) -> Response:
     """The index of terms by module (``/def/``), or every term's entry on one page (``/def/ics.html``)."""
     store = current_store()
-    doc = _documentation(store.info()["version"], store)
+    version = store.info()["version"]
+    doc = _documentation(version, store)
+    instances = {c["class"]: c["count"] for c in classes_counted(version, store)}
     page = render_template("ontology.html", version=__version__, doc=doc, anchor=anchor,
-                           documented=doc.documented, downloads=DOWNLOADS, full=full)
+                           documented=doc.documented, downloads=DOWNLOADS, full=full,
+                           instances=instances)
     return Response(page, mimetype="text/html")
 
 
