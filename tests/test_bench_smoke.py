@@ -26,22 +26,22 @@ def quick(tmp_path_factory, say):
     directory, figures)."""
     work = tmp_path_factory.mktemp("bench")
     out = work / "report"
-    process = subprocess.Popen(
+    lines = []
+    with subprocess.Popen(  # the with block closes the pipe (an open one is a ResourceWarning)
         [sys.executable, "-m", "bench", "run", "--quick", "--work", str(work), "--out", str(out)],
         cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    watchdog = threading.Timer(1200, process.kill)  # a hung run fails instead of hanging the suite
-    watchdog.start()
-    lines = []
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            say("bench: " + line.rstrip())
-        returncode = process.wait()
-    finally:
-        watchdog.cancel()
+    ) as process:
+        watchdog = threading.Timer(1200, process.kill)  # a hung run fails instead of hanging the suite
+        watchdog.start()
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append(line)
+                say("bench: " + line.rstrip())
+            returncode = process.wait()
+        finally:
+            watchdog.cancel()
     assert returncode == 0, "".join(lines)[-8000:]
     return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
 
