@@ -20,6 +20,7 @@ import pytest
 
 from icskg.offline import cut_off_network
 from icskg.store import Limits
+from icskg.validation.inputs import InputError
 
 SECRET = "canary-secret-7f3a"
 
@@ -161,21 +162,22 @@ def test_validation_children_are_cut_off(canary, monkeypatch):
 
     base, hits = canary
 
-    def fetching_validate(*args, **kwargs):
+    def fetching_validate(*args, **kwargs):  # says what it found as the child's input message
         try:
             urllib.request.urlopen(base, timeout=5)
         except urllib.error.HTTPError:
-            return "reached"
+            raise InputError("reached") from None
         except OSError:
-            return "unreachable"
-        return "reached"
+            raise InputError("unreachable") from None
+        raise InputError("reached")
 
     monkeypatch.setattr(sys.modules["icskg.validate"], "validate", fetching_validate)
     context = multiprocessing.get_context("fork")  # keeps the stand-in
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=bounded._child, args=(sender, [], [], None, None, 2048, None))
+    child = context.Process(target=bounded._child, args=(sender, [], [], None, None, 2048, None, []))
     child.start()
-    assert receiver.recv() == ("ok", "unreachable")
+    sender.close()  # a child that dies without answering is an EOFError here, never a hang
+    assert receiver.recv() == ("input", "unreachable")
     child.join()
     assert hits == []
 
