@@ -161,6 +161,15 @@ def _rows(data: bytes, name: str) -> list[Row]:
     return read_rows(data, name, REQUIRED, template, "board CSV template")
 
 
+def body_named(graph: Graph, agents: dict[str, URIRef], key: str, name: str, iri: URIRef) -> URIRef:
+    """A body a cell names that icskg cannot identify: one labelled node per name in a file."""
+    if key not in agents:
+        graph.add((iri, RDF.type, FOAF.Agent))
+        graph.add((iri, RDFS.label, Literal(name, lang="en")))
+        agents[key] = iri
+    return agents[key]
+
+
 class _Board:
     """The graph under construction, and the names already resolved."""
 
@@ -289,12 +298,8 @@ class _Board:
             elif key in self.people or f"id {key}" in self.people:
                 found.append(self.people.get(key) or self.people[f"id {key}"])
             else:
-                if key not in self.agents:
-                    body = self.local("body", slug(part))
-                    self.graph.add((body, RDF.type, FOAF.Agent))
-                    self.graph.add((body, RDFS.label, Literal(part, lang="en")))
-                    self.agents[key] = body
-                found.append(self.agents[key])
+                found.append(body_named(self.graph, self.agents, key, part,
+                                        self.local("body", slug(part))))
         return found
 
 

@@ -27,6 +27,7 @@ from icskg.validation.board_csv import (
     _concepts,
     _day,
     add_committee,
+    body_named,
     committee_kind_names,
     notation,
     slug,
@@ -122,12 +123,8 @@ class _Records:
             elif ODS.match(part):
                 found.append(ORG_ID[part])
             else:
-                if key not in self.agents:
-                    body = self.local("body", slug(part))
-                    self.graph.add((body, RDF.type, FOAF.Agent))
-                    self.graph.add((body, RDFS.label, Literal(part, lang="en")))
-                    self.agents[key] = body
-                found.append(self.agents[key])
+                found.append(body_named(self.graph, self.agents, key, part,
+                                        self.local("body", slug(part))))
         return found
 
     def date(self, subject: URIRef, prop: URIRef, text: str, where: str) -> None:
