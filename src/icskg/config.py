@@ -46,7 +46,14 @@ class Settings:
     """Killable query processes per web worker: as many as its threads, so slow queries in some
     threads never leave a cheap query in another waiting for a process."""
     query_memory_mb: int = 2048
-    """Memory limit of each query process (RLIMIT_DATA)."""
+    """Memory limit (RLIMIT_DATA) of every process that works for the web: queries, validations and
+    the compliance picture of a day (:class:`icskg.killable.Budget`)."""
+    validation_processes: int = 2
+    """Killable validation processes per web worker, each warm (pySHACL, ontology and shapes
+    read); a validation that finds none free within 10 s gets 503."""
+    build_memory_mb: int = 0
+    """Memory limit (RLIMIT_DATA) of the child that builds or loads the store for ``serve``; 0 for
+    none, since it grows with the files an operator chooses to load."""
     query_idle_memory_mb: int = 256
     """Memory a query process may keep after answering; one holding more is replaced."""
     max_answer_bytes: int = 32_000_000

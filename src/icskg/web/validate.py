@@ -24,7 +24,13 @@ from werkzeug.http import parse_accept_header
 from icskg import __version__
 from icskg.validate import DEFAULT_REGIME, parse_day
 from icskg.validation.board_csv import TEMPLATE_HEADER
-from icskg.validation.bounded import ValidationFailed, ValidationFault, ValidationTimeout, validate_bounded
+from icskg.validation.bounded import (
+    ValidationBusy,
+    ValidationFailed,
+    ValidationFault,
+    ValidationTimeout,
+    validate_bounded,
+)
 from icskg.validation.inputs import INPUT_FORMATS, MEDIA_TYPES, Input, InputError, format_for
 from icskg.validation.regimes import regime, regimes
 from icskg.validation.render import REPORT_FORMATS, html_context
@@ -170,7 +176,8 @@ def check() -> Response:
         formats = [fmt for _, fmt, _ in DOWNLOADS] if fmt == "html" else [fmt]
         report, written = validate_bounded(inputs, chosen, as_of, seconds=settings.query_timeout,
                                            memory_mb=settings.query_memory_mb,
-                                           max_bytes=settings.max_body_bytes, formats=formats)
+                                           max_bytes=settings.max_body_bytes, formats=formats,
+                                           processes=settings.validation_processes)
     except BodyTooLarge as exc:
         return error_response(413, str(exc))
     except BadRequest as exc:
@@ -178,7 +185,10 @@ def check() -> Response:
     except (InputError, ValueError) as exc:
         return _failure(400, str(exc), fmt, fields)
     except (ValidationTimeout, ValidationFailed) as exc:
-        return _failure(503, str(exc), fmt, fields)
+        response = _failure(503, str(exc), fmt, fields)
+        if isinstance(exc, ValidationBusy):
+            response.headers["Retry-After"] = "10"
+        return response
     except ValidationFault as exc:
         return _failure(500, str(exc), fmt, fields)
     if fmt == "html":

@@ -1,0 +1,152 @@
+"""The one facility for killable work (icskg.killable): one budget for every kind of work, warm
+pools each with its own preload, bounded waiting, killing that leaves nothing running, and the
+bounded folder of computed files."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from icskg import killable
+from icskg.file_cache import FileCache, Locked
+from icskg.killable import Budget, Pool
+from icskg.validation import bounded
+
+
+# Tasks run in the workers (module-level, so a worker can unpickle them).
+def preloaded() -> dict:
+    """What the worker had loaded before this task: pySHACL, and the ontology and shapes read."""
+    from icskg.validation.regimes import shapes_graph
+    from icskg.validation.vocabulary import ontology
+
+    return {"pyshacl": "pyshacl" in sys.modules, "shapes": shapes_graph.cache_info().currsize,
+            "ontology": ontology.cache_info().currsize}
+
+
+def memory_limit() -> int:
+    return resource.getrlimit(resource.RLIMIT_DATA)[0]
+
+
+def allocate(megabytes: int) -> int:
+    return len(bytearray(megabytes * 1024 * 1024))
+
+
+def spin() -> None:
+    while True:
+        pass
+
+
+def wait_for(path: str) -> str:
+    while not os.path.exists(path):
+        time.sleep(0.01)
+    return "released"
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def gone(process_id: int) -> bool:
+    try:
+        with open(f"/proc/{process_id}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_validation_worker_started_after_query_processes_has_its_own_preload(store):
+    """The fork server keeps the preload of whoever starts it first; a validation worker started
+    after the query processes must still have pySHACL, the ontology and the shapes loaded before
+    its first task, not read them again for each validation."""
+    from icskg.store import EmbeddedStore
+    from icskg.validation.regimes import regimes
+
+    queries = EmbeddedStore(store.data_dir, query_processes=1)
+    queries.warm()
+    try:
+        validation = Pool("validation-test", Budget(2048), warm=bounded.warm)
+        try:
+            found = validation.run(preloaded)
+        finally:
+            validation.close()
+    finally:
+        queries._processes().close()
+    assert found == {"pyshacl": True, "shapes": len(regimes()), "ontology": 1}
+
+
+def test_a_task_past_its_time_is_stopped_and_its_process_is_gone():
+    pool = Pool("test", Budget(512), warm=None, offline=False)
+    try:
+        first = pool.run(pid)
+        with pytest.raises(killable.OverTime, match=r"time limit of 0\.5 s"):
+            pool.run(spin, seconds=0.5)
+        assert gone(first), "the process that ran the task was killed and reaped"
+        assert pool.run(pid) != first, "a fresh worker took its place"
+    finally:
+        pool.close()
+
+
+def test_a_full_pool_refuses_after_its_wait():
+    pool = Pool("test", Budget(512), size=1, offline=False, wait=0)
+    release = Path(f"/tmp/icskg-test-release-{os.getpid()}")
+    release.unlink(missing_ok=True)
+    answers: list[str] = []
+    runner = threading.Thread(target=lambda: answers.append(pool.run(wait_for, str(release))))
+    try:
+        runner.start()
+        while pool.idle_pids():  # the runner has taken the only worker
+            time.sleep(0.01)
+        with pytest.raises(killable.Busy, match="busy"):
+            pool.run(pid)
+        release.touch()
+        runner.join()
+        assert answers == ["released"]
+    finally:
+        release.unlink(missing_ok=True)
+        pool.close()
+
+
+def test_every_kind_of_work_has_the_same_memory_limit(store, settings):
+    """Validation takes the memory limit as RLIMIT_DATA, and a task that allocates past it is
+    stopped with an error that names the limit."""
+    validation = bounded.pool(memory_mb=300, size=1)
+    try:
+        limits = {"validation": validation.run(memory_limit)}
+        assert set(limits.values()) == {300 * 1024 * 1024}, limits
+        for pool in (validation,):
+            with pytest.raises(killable.OutOfMemory, match="more than its 300 MB of memory"):
+                pool.run(allocate, 1000)
+    finally:
+        validation.close()
+
+
+def test_the_folder_of_computed_files_stays_within_its_bounds(tmp_path):
+    cache = FileCache(tmp_path, "v1", max_files=3, max_bytes=2500)
+    cache.write("pinned", b"p" * 2000)
+    for i in range(6):
+        cache.write(f"day{i}", b"x" * 600, keep=["pinned"])
+        assert cache.read("day0") == b"x" * 600, "day0 is kept while it is used"
+    names = sorted(p.name for p in tmp_path.iterdir())
+    kept = [n for n in names if n != "v1-pinned.json"]
+    assert len(kept) <= 3 and sum((tmp_path / n).stat().st_size for n in kept) <= 2500
+    assert "v1-pinned.json" in names, "a kept key is never evicted"
+    assert "v1-day0.json" in names, "the file read most recently stays"
+    assert "v1-day1.json" not in names, "the least recently used went first"
+    small = FileCache(tmp_path, "v1", max_files=10, max_bytes=1000)
+    small.write("day9", b"y" * 600)
+    assert sum(p.stat().st_size for p in tmp_path.glob("v1-day*.json")) <= 1000
+
+
+def test_the_folder_lock_lets_one_computation_at_a_time(tmp_path):
+    cache = FileCache(tmp_path, "v1", max_files=3, max_bytes=10_000)
+    held = cache.lock()
+    with pytest.raises(Locked):
+        cache.lock()
+    held.close()
+    cache.lock().close()
