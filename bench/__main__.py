@@ -3,6 +3,7 @@
     python -m bench run                 # the full run: BENCHMARKS.md, bench/results.json, bench/scaling.png
     python -m bench run --quick         # small and short, into bench/.work/quick/ (BENCHMARKS.md untouched)
     python -m bench report results.json # re-write the report from saved figures
+    python -m bench shacl               # validation against Apache Jena's SHACL engine (bench/shacl.py)
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def _outputs(out: Path | None, quick: bool) -> tuple[Path, Path, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["shacl"]:
+        from bench import shacl
+
+        return shacl.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     go = commands.add_parser("run", help="run the suite and write the report")
