@@ -123,6 +123,11 @@ def test_every_body_with_an_ods_code_links_to_its_ods_record(select):
     assert unlinked == []
     x24 = select("SELECT ?g WHERE { GRAPH ?g { nhsorg:X24 rdfs:seeAlso odsrecord:X24 } }")
     assert x24 == [{"g": str(GRAPH.policy)}]
+    untyped = select("""SELECT ?body WHERE { ?body ics:odsCode ?code
+        FILTER NOT EXISTS { ?body skos:notation ?typed
+          FILTER(DATATYPE(?typed) = <https://fhir.nhs.uk/Id/ods-organization-code>
+                 && STR(?typed) = ?code) } }""")
+    assert untyped == []
 
 
 def test_publishers_link_to_their_govuk_pages_and_each_is_described(select):

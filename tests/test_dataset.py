@@ -85,6 +85,33 @@ def test_void_counts_each_link_set_as_the_store_holds_it(client, select):
     assert counts[legislation, str(ICS.legalBasis)] == int(duties) > 0
 
 
+def test_void_counts_the_codes_typed_with_the_nhs_identifier_system(client, select):
+    """ODS codes typed with the NHS FHIR identifier system are not links (the object is a literal),
+    so VoID lists them as a subset of their own: the system, its documentation and their count."""
+    void = parse(client.get("/.well-known/void"))
+    system = URIRef("https://fhir.nhs.uk/Id/ods-organization-code")
+    subsets = [s for s in void.subjects(DCTERMS.conformsTo, system) if (DATASET, VOID.subset, s) in void]
+    assert len(subsets) == 1
+    subset = subsets[0]
+    assert (subset, RDF.type, VOID.Linkset) not in void
+    assert void.value(subset, VOID.property) == URIRef("http://www.w3.org/2004/02/skos/core#notation")
+    assert str(void.value(subset, RDFS.seeAlso)).startswith("https://simplifier.net/guide/UKNamingSystems/")
+    typed = select("SELECT (COUNT(*) AS ?n) WHERE { ?s skos:notation ?c "
+                   "FILTER(DATATYPE(?c) = <https://fhir.nhs.uk/Id/ods-organization-code>) }")[0]["n"]
+    assert void.value(subset, VOID.triples).toPython() == int(typed) > 8000
+
+
+def test_void_names_the_documentation_of_each_link_target(client):
+    """Every target but the CQC's names the page that documents its pattern (for the CQC's provider
+    pages none was found: docs/ontology.md says what was searched)."""
+    void = parse(client.get("/.well-known/void"))
+    targets = {void.value(ls, VOID.objectsTarget) for ls in void.subjects(RDF.type, VOID.Linkset)}
+    documented = {str(t) for t in targets if void.value(t, RDFS.seeAlso) is not None}
+    assert documented == {str(t) for t in targets} - {"https://www.cqc.org.uk/"}
+    legislation = URIRef("http://www.legislation.gov.uk/")
+    assert str(void.value(legislation, RDFS.seeAlso)) == "https://www.legislation.gov.uk/developer/uris"
+
+
 def test_void_in_other_formats(client):
     response = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
     assert response.mimetype == "application/ld+json"

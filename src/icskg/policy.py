@@ -19,11 +19,11 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
-from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from icskg import resources
 from icskg.links import ods_record
-from icskg.namespaces import ICS, bind_prefixes
+from icskg.namespaces import ICS, ODS_SYSTEM, bind_prefixes
 
 
 class PolicyError(ValueError):
@@ -85,12 +85,14 @@ def build(reference: Iterable[Graph], ontology: Graph, directory: Path | None = 
 
 
 def _link_ods_records(policy: Graph, reference: Graph) -> None:
-    """Link each body the policy data gives an ODS code (NHS England, X24) to its ODS record, as
-    the table readers do for theirs, unless a table already does."""
+    """Link each body the policy data gives an ODS code (NHS England, X24) to its ODS record and
+    type its code in the NHS ODS identifier system, as the table readers do for theirs, unless a
+    table already does."""
     for body, code in list(policy.subject_objects(ICS.odsCode)):
-        link = (body, RDFS.seeAlso, ods_record(str(code)))
-        if link not in reference:
-            policy.add(link)
+        for fact in ((body, RDFS.seeAlso, ods_record(str(code))),
+                     (body, SKOS.notation, Literal(str(code), datatype=ODS_SYSTEM))):
+            if fact not in reference:
+                policy.add(fact)
 
 
 def sources(policy: Graph) -> set[URIRef]:
