@@ -266,3 +266,14 @@ def test_each_link_set_has_a_page_with_its_count_and_target(client, select):
     assert f">{linked}<" in text.replace(",", "")
     assert "https://directory.spineservices.nhs.uk/ORD/2-0-0/" in text
     assert "Links to NHS Organisation Data Service by seeAlso" in text
+
+
+def test_the_typed_ods_codes_have_a_page_with_their_count_and_identifier_system(client, select):
+    html = client.get("/id/dataset/icskg/codes/ods-organization-code", headers={"Accept": BROWSER})
+    assert html.status_code == 200
+    text = unescape(html.get_data(as_text=True))
+    typed = select("SELECT (COUNT(*) AS ?n) WHERE { ?s skos:notation ?c "
+                   "FILTER(DATATYPE(?c) = <https://fhir.nhs.uk/Id/ods-organization-code>) }")[0]["n"]
+    assert f">{typed}<" in text.replace(",", "")
+    assert "https://fhir.nhs.uk/Id/ods-organization-code" in text
+    assert "ODS codes typed with the NHS ODS organisation code identifier system" in text
