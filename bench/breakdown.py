@@ -41,9 +41,9 @@ def _stages(data_dir: str, queries: list[tuple[str, str, str]], cpu: int | None,
     import pyoxigraph as ox
 
     from icskg.config import load_settings
-    from icskg.executor import QueryProcesses
     from icskg.formats import RESULT_FORMATS, by_name
     from icskg.store import Limits
+    from icskg.store.executor import QueryProcesses
     from icskg.web import create_app
 
     if cpu is not None:

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from icskg.executor import SLOW_AFTER, QueryProcesses, cpu_seconds
 from icskg.store import Limits
+from icskg.store.executor import SLOW_AFTER, QueryProcesses, cpu_seconds
 from tests.processes import wait_until_idle
 
 CHEAP = "ASK { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"

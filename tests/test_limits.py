@@ -93,8 +93,8 @@ def test_answers_are_cut_at_a_byte_limit_and_say_so(data_dir, store):
 def test_a_query_process_that_keeps_too_much_memory_is_replaced(data_dir, store):
     """Idle query processes give memory back: one that still holds more than
     ICSKG_QUERY_IDLE_MEMORY_MB after answering is replaced by a fresh one."""
-    from icskg.executor import QueryProcesses
     from icskg.store import Limits
+    from icskg.store.executor import QueryProcesses
 
     for keep_mb, replaced in ((1, True), (4096, False)):
         pool = QueryProcesses(data_dir / "store", size=1, idle_memory_mb=keep_mb)

@@ -175,7 +175,7 @@ def test_validation_workers_are_cut_off(canary):
 
 def test_a_query_process_that_cannot_leave_the_network_runs_nothing(tmp_path, monkeypatch):
     """Fail closed: the refusal is an error for the operator (503), never a query run online."""
-    from icskg import executor
+    from icskg.store import executor
 
     reply = []
 

@@ -9,11 +9,10 @@ import sys
 import pytest
 
 from icskg.config import load_settings
-from icskg.dialects import DIALECTS, dialect_named
-from icskg.remote_store import RemoteStore, open_store
 from icskg.sparql.facts import LexicalError, UnknownFunction, shape_of
 from icskg.sparql.spans import boolean_bindings, order_conditions, top_level_order
-from icskg.store import EmbeddedStore, StoreError
+from icskg.store import EmbeddedStore, RemoteStore, StoreError, open_store
+from icskg.store.dialects import DIALECTS, dialect_named
 from icskg.web import create_app
 from tests.conftest import free_port
 

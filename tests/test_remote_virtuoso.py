@@ -23,7 +23,6 @@ from icskg.build import build_store
 from icskg.cli import main
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from icskg.namespaces import sparql_prologue
-from icskg.remote_store import MANIFEST, RemoteStore
 from icskg.sparql.spans import order_conditions
 from icskg.store import (
     GraphSource,
@@ -35,6 +34,7 @@ from icskg.store import (
     Store,
     StoreError,
 )
+from icskg.store.remote import MANIFEST, RemoteStore
 from tests.conftest import free_port
 
 pytest_plugins = ["tests.virtuoso"]

@@ -17,9 +17,15 @@ from icskg.build import BuildError, build_store
 from icskg.config import Settings, load_settings
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from icskg.load import LoadError, graph_sources
-from icskg.remote_store import RemoteStore, open_store
 from icskg.sources import READERS
-from icskg.store import EmbeddedStore, QueryResult, QuerySyntaxError, StoreError
+from icskg.store import (
+    EmbeddedStore,
+    QueryResult,
+    QuerySyntaxError,
+    RemoteStore,
+    StoreError,
+    open_store,
+)
 from icskg.validation.command import validate_command
 from icskg.validation.compliance_cache import ComplianceCache
 

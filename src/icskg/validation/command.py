@@ -13,8 +13,7 @@ from pathlib import Path
 import click
 
 from icskg.config import load_settings
-from icskg.remote_store import open_store
-from icskg.store import StoreError
+from icskg.store import StoreError, open_store
 from icskg.validate import DEFAULT_REGIME, ValidationReport, parse_day, validate, validate_store
 from icskg.validation.inputs import INPUT_FORMATS, Input
 from icskg.validation.regimes import regime, regimes

@@ -182,7 +182,7 @@ class ComplianceCache:
 def _child(settings: Settings, day: date, target: str) -> None:
     limit = settings.query_memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from icskg.remote_store import open_store
+    from icskg.store import open_store
 
     _write_json(Path(target), payload(open_store(settings), day, "request"))
 

@@ -9,8 +9,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from icskg.config import Settings, load_settings
-from icskg.remote_store import open_store
-from icskg.store import Store, StoreError
+from icskg.store import Store, StoreError, open_store
 
 log = logging.getLogger(__name__)
 

@@ -21,33 +21,25 @@ import os
 import resource
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from icskg.formats import Format
 from icskg.offline import NetworkNotIsolated, cut_off_network
-from icskg.store import (
+from icskg.store.base import (
+    WIRE,
     Busy,
     Limits,
+    LineResult,
     QueryEngineFailure,
     QueryEvaluationError,
-    QueryResult,
     QuerySyntaxError,
     QueryTimeout,
     StoreError,
-    run_query,
 )
-
-# The line forms an answer travels in, by result kind.
-WIRE = {
-    "bindings": ox.QueryResultsFormat.TSV,
-    "boolean": ox.QueryResultsFormat.JSON,
-    "graph": ox.RdfFormat.N_TRIPLES,
-}
-
+from icskg.store.oxigraph import run_query
 
 # A query that has used SLOW_AFTER seconds of CPU gets a lower CPU priority (a higher niceness),
 # so that on a busy machine cheap queries are not starved by expensive ones. CPU time, not wall
@@ -214,7 +206,7 @@ def _context() -> multiprocessing.context.BaseContext:
     """Processes come from a fork server that has already imported the engine, so replacing a
     killed one costs milliseconds, not an interpreter start-up."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["icskg.executor"])
+    context.set_forkserver_preload(["icskg.store.executor"])
     return context
 
 
@@ -287,7 +279,7 @@ class QueryProcesses:
         named_graphs: Iterable[str],
         limits: Limits,
         base_iri: str | None = None,
-    ) -> IsolatedResult:
+    ) -> LineResult:
         """Run ``sparql`` in a child within ``limits``.
 
         :raises QuerySyntaxError: the query does not parse.
@@ -338,51 +330,10 @@ class QueryProcesses:
             raise StoreError(f"The store is damaged: {payload}. Run `icskg build` to rebuild it.")
         if status == "failed":
             raise QueryEvaluationError(f"The query could not be evaluated: {payload}")
-        return IsolatedResult(kind, payload, limit_hit,
+        return LineResult(kind, payload, limit_hit,
                               time.monotonic() - started)
 
     def close(self) -> None:
         while (worker := self._idle.get(timeout=0)) is not None:
             worker.stop()
 
-
-class IsolatedResult(QueryResult):
-    """An answer computed in a child process, re-serialised here in the format asked for."""
-
-    def __init__(self, kind: str, payload: bytes, limit_hit: str | None, seconds: float) -> None:
-        self.kind = kind
-        self.payload = payload
-        self.limit_hit = limit_hit
-        self.seconds = seconds
-
-    def _parsed(self):  # one of three pyoxigraph result types
-        if self.kind == "graph":
-            return ox.parse(self.payload, format=WIRE["graph"])
-        return ox.parse_query_results(self.payload, format=WIRE[self.kind])
-
-    def serialize(self, fmt: Format) -> bytes:
-        if self.kind == "graph":
-            from icskg.namespaces import PREFIXES
-
-            prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-            return ox.serialize(self._parsed(), format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
-        if fmt.engine == WIRE[self.kind]:
-            return self.payload
-        return self._parsed().serialize(format=fmt.engine)  # type: ignore[union-attr]
-
-    def variables(self) -> list[str]:
-        if self.kind == "bindings":
-            return [v.value for v in self._parsed().variables]  # type: ignore[union-attr]
-        return ["result"] if self.kind == "boolean" else ["subject", "predicate", "object"]
-
-    def rows(self) -> Iterator[tuple[str | None, ...]]:
-        parsed = self._parsed()
-        if self.kind == "boolean":
-            yield ("true" if bool(parsed) else "false",)
-        elif self.kind == "graph":
-            for triple in parsed:
-                yield (triple.subject.value, triple.predicate.value, triple.object.value)
-        else:
-            names = [v.value for v in parsed.variables]  # type: ignore[union-attr]
-            for solution in parsed:
-                yield tuple(None if solution[n] is None else solution[n].value for n in names)

@@ -23,7 +23,7 @@ from icskg.sparql.spans import (
     top_level_order,
 )
 from icskg.sparql.tokens import tokens
-from icskg.store import QueryTimeout
+from icskg.store.base import QueryTimeout
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

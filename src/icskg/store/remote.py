@@ -1,9 +1,9 @@
-"""icskg over an existing SPARQL server: the same :class:`~icskg.store.Store`, over HTTP.
+"""icskg over an existing SPARQL server: the same :class:`~icskg.store.base.Store`, over HTTP.
 
 Queries go over the SPARQL 1.1 Protocol; the dataset is loaded over the Graph Store Protocol
 (or SPARQL Update ``INSERT DATA`` where a server has none). Answers are parsed here and
 re-serialised by the same code as the embedded store's, so a client cannot tell the two apart;
-what differs between servers is kept in :mod:`icskg.dialects`.
+what differs between servers is kept in :mod:`icskg.store.dialects`.
 
 The dataset of every query is named explicitly (``default-graph-uri``, ``named-graph-uri``) and
 only ever from icskg's own graphs, so a server's other graphs (Virtuoso's system graphs, other
@@ -32,16 +32,15 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from icskg.config import Settings
-from icskg.dialects import DIALECTS, Dialect, dialect_named
-from icskg.executor import WIRE, IsolatedResult
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from icskg.namespaces import GRAPH, ID
 from icskg.sparql.facts import LexicalError, QueryShape, UnknownFunction, shape_of, with_prefixes
 from icskg.sparql.spans import graph_constants
-from icskg.store import (
-    EmbeddedStore,
+from icskg.store.base import (
+    WIRE,
     GraphSource,
     Limits,
+    LineResult,
     QueryEvaluationError,
     QueryResult,
     QuerySyntaxError,
@@ -49,6 +48,7 @@ from icskg.store import (
     Store,
     StoreError,
 )
+from icskg.store.dialects import DIALECTS, Dialect, dialect_named
 
 MANIFEST = str(GRAPH["manifest"])
 """The graph that records, on the server, what icskg pushed there (not part of the dataset)."""
@@ -330,7 +330,7 @@ class RemoteStore(Store):
             triples, cut = self._triples(response, max_rows)
             kind, payload = "graph", ox.serialize(triples, format=WIRE["graph"])
         limit_hit = self.dialect.limit_hit(response.headers) or cut
-        return IsolatedResult(kind, payload, limit_hit, time.monotonic() - started)
+        return LineResult(kind, payload, limit_hit, time.monotonic() - started)
 
     def _solutions(self, response: requests.Response, max_rows: int | None
                    ) -> tuple[ox.QuerySolutions | ox.QueryBoolean, str | None]:
@@ -472,11 +472,3 @@ def _confine_graphs(sparql: str, shape: QueryShape, named: list[str]) -> str:
     out.append(sparql[position:])
     return "".join(out)
 
-
-def open_store(settings: Settings) -> Store:
-    """The store the settings name: the SPARQL server at ``endpoint`` if one is set, else the
-    embedded store in ``data_dir``."""
-    if settings.endpoint:
-        return RemoteStore.from_settings(settings)
-    return EmbeddedStore(settings.data_dir, settings.query_processes, settings.query_memory_mb,
-                         settings.query_idle_memory_mb)

@@ -1,0 +1,145 @@
+"""The embedded store: pyoxigraph (RocksDB) on disk under the data directory, opened read-only by
+readers, with the union of the named graphs as the SPARQL default graph.
+
+Queries with limits run in killable query processes (:mod:`icskg.store.executor`); builds are
+swapped in atomically (:mod:`icskg.store.builds`), and readers reopen when the link changes.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from icskg.formats import Format
+from icskg.namespaces import PREFIXES
+from icskg.rdf_writer import tidy_turtle
+from icskg.store.base import GraphSource, Limits, QueryResult, Store, StoreError
+from icskg.store.builds import COMPLETE_MARKER, publish
+from icskg.store.executor import QueryProcesses
+from icskg.store.oxigraph import EmbeddedResult, run_query
+
+
+class EmbeddedStore(Store):
+    """A pyoxigraph store under ``data_dir``, laid out as :mod:`icskg.store.builds` says."""
+
+    def __init__(self, data_dir: Path, query_processes: int = 4, query_memory_mb: int = 2048,
+                 idle_memory_mb: int = 256) -> None:
+        self.data_dir = Path(data_dir)
+        self.query_processes = query_processes
+        self.query_memory_mb = query_memory_mb
+        self.idle_memory_mb = idle_memory_mb
+        # Started on the first bounded query, in the process that runs it.
+        self._pool: QueryProcesses | None = None
+        self.link = self.data_dir / "store"
+        self._reader: ox.Store | None = None
+        self._reader_path: Path | None = None
+        self._linked: str | None = None  # the link's text when the reader was opened
+        self._info: tuple[Path, dict] | None = None
+
+    # reading ---------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return (self.link.resolve() / COMPLETE_MARKER).is_file()
+
+    def _open(self) -> ox.Store:
+        """Open the current build read-only, reopening if a new build has been swapped in.
+
+        Called on every request, so the common case is one ``readlink`` and a string compare.
+        """
+        try:
+            linked = os.readlink(self.link)
+        except OSError:
+            linked = None
+        if self._reader is not None and linked is not None and linked == self._linked:
+            return self._reader
+        target = self.link.resolve()
+        if not self.link.exists():
+            raise StoreError(f"No store at {self.link}. Run `icskg build` first.")
+        if not (target / COMPLETE_MARKER).is_file():
+            raise StoreError(
+                f"The store at {target} is incomplete or damaged. Run `icskg build` to rebuild it."
+            )
+        try:
+            self._reader = ox.Store.read_only(str(target))
+        except (OSError, RuntimeError) as exc:  # RocksDB reports corruption as RuntimeError
+            raise StoreError(
+                f"The store at {target} cannot be opened ({exc}). Run `icskg build` to rebuild it."
+            ) from exc
+        self._reader_path, self._linked = target, linked
+        return self._reader
+
+    def query(
+        self,
+        sparql: str,
+        default_graphs: Iterable[str] = (),
+        named_graphs: Iterable[str] = (),
+        limits: Limits | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        store = self._open()
+        if limits is not None:
+            return self._processes().run(sparql, default_graphs, named_graphs, limits, base_iri)
+        raw = run_query(store, sparql, default_graphs, named_graphs, base_iri)
+        return EmbeddedResult(raw)
+
+    def warm(self) -> None:
+        """Start this process's query processes now rather than on the first query."""
+        self._processes()
+
+    def _processes(self) -> QueryProcesses:
+        if self._pool is None or self._pool.pid != os.getpid():
+            self._pool = QueryProcesses(self.link, self.query_processes, self.query_memory_mb,
+                                        idle_memory_mb=self.idle_memory_mb)
+        return self._pool
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._open().named_graphs())
+
+    def info(self) -> dict:
+        """The build record, plus ``built_at`` (POSIX time the build completed). Cached per build."""
+        self._open()
+        assert self._reader_path is not None
+        if self._info is None or self._info[0] != self._reader_path:
+            marker = self._reader_path / COMPLETE_MARKER
+            record = json.loads(marker.read_text(encoding="utf-8"))
+            record["built_at"] = marker.stat().st_mtime
+            self._info = (self._reader_path, record)
+        return self._info[1]
+
+    def dump(self, fmt: Format, graph: str | None = None) -> bytes:
+        store = self._open()
+        prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        if graph is None and fmt.holds_datasets:
+            data = store.dump(format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        elif graph is None:
+            triples = (q.triple for q in store.quads_for_pattern(None, None, None))
+            data = ox.serialize(triples, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        elif fmt.holds_datasets:
+            quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            data = ox.serialize(quads, format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
+        else:
+            data = store.dump(format=fmt.engine, from_graph=ox.NamedNode(graph),  # type: ignore[arg-type]
+                              prefixes=prefixes)
+        return tidy_turtle(data, PREFIXES) if prefixes else data
+
+    # writing ---------------------------------------------------------------------------------
+    def replace_dataset(self, graphs: Iterable[GraphSource], info: dict) -> None:
+        def load(directory: Path) -> dict[str, int]:
+            writer = ox.Store(str(directory))
+            sizes: dict[str, int] = {}
+            for source in graphs:
+                writer.bulk_load(
+                    source.ntriples, format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=ox.NamedNode(source.name),
+                )
+                sizes[source.name] = source.ntriples.count(b"\n")
+            writer.flush()
+            del writer
+            gc.collect()  # closes RocksDB before the directory moves
+            return sizes
+
+        publish(self.data_dir, info, load)

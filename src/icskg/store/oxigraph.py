@@ -1,0 +1,81 @@
+"""pyoxigraph queried by icskg's dataset rules (:func:`run_query`) and its answers as a
+:class:`~icskg.store.base.QueryResult`; shared by the embedded store and its query processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pyoxigraph as ox
+
+from icskg.formats import Format
+from icskg.sparql.facts import declares_dataset, prefixes_used
+from icskg.store.base import QueryResult, QuerySyntaxError
+
+
+def run_query(
+    store: ox.Store,
+    sparql: str,
+    default_graphs: Iterable[str],
+    named_graphs: Iterable[str],
+    base_iri: str | None = None,
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Run ``sparql`` on a pyoxigraph store with icskg's dataset rules.
+
+    icskg's prefixes (``PREFIXES``) are predeclared, as Wikidata's service does for its own, so
+    ``ics:IntegratedCareBoard`` works without a PREFIX line; a query's own PREFIX wins.
+
+    With no dataset given by the protocol (``default-graph-uri``, ``named-graph-uri``) or the
+    query (FROM, FROM NAMED), the default graph is the union of the named graphs. A protocol
+    dataset replaces the query's own, as the SPARQL 1.1 Protocol says; graph names only ever name
+    graphs in the store, and an unknown one is an empty graph: nothing is fetched.
+
+    :raises QuerySyntaxError: if the query does not parse.
+    """
+    defaults = [ox.NamedNode(g) for g in default_graphs]
+    named = [ox.NamedNode(g) for g in named_graphs]
+    protocol_dataset = bool(defaults or named)
+    try:
+        return store.query(
+            sparql,
+            base_iri=base_iri,
+            prefixes=prefixes_used(sparql),
+            use_default_graph_as_union=not protocol_dataset and not declares_dataset(sparql),
+            default_graph=defaults if protocol_dataset else None,
+            named_graphs=named if protocol_dataset else None,
+        )
+    except (SyntaxError, ValueError) as exc:  # ValueError: e.g. an invalid graph IRI
+        raise QuerySyntaxError(str(exc)) from None
+
+
+def _term_text(term: object) -> str | None:
+    return None if term is None else term.value  # type: ignore[attr-defined]
+
+
+class EmbeddedResult(QueryResult):
+    def __init__(self, raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> None:
+        self._raw = raw
+        if isinstance(raw, ox.QuerySolutions):
+            self.kind = "bindings"
+        elif isinstance(raw, ox.QueryBoolean):
+            self.kind = "boolean"
+        else:
+            self.kind = "graph"
+
+    def serialize(self, fmt: Format) -> bytes:
+        return self._raw.serialize(format=fmt.engine)  # type: ignore[arg-type]
+
+    def variables(self) -> list[str]:
+        if self.kind == "bindings":
+            return [v.value for v in self._raw.variables]  # type: ignore[union-attr]
+        return ["result"] if self.kind == "boolean" else ["subject", "predicate", "object"]
+
+    def rows(self) -> Iterator[tuple[str | None, ...]]:
+        if self.kind == "boolean":
+            yield ("true" if bool(self._raw) else "false",)
+        elif self.kind == "graph":
+            for triple in self._raw:  # type: ignore[union-attr]
+                yield tuple(_term_text(t) for t in triple)
+        else:
+            names = self.variables()
+            for solution in self._raw:  # type: ignore[union-attr]
+                yield tuple(_term_text(solution[n]) for n in names)
