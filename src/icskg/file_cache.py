@@ -1,9 +1,9 @@
 """A folder of computed files kept within a number and a size, the least recently used going first.
 
 Results worth keeping between requests (the compliance picture of a day) are written here whole
-and renamed into place, so a reader never sees half a file. Each read marks the file used (its
-access time, set explicitly, so ``noatime`` mounts do not matter; the modification time stays
-when it was computed). A lock on the folder lets one process at a time compute, whichever web
+and renamed into place, so a reader never sees half a file. Each read marks the file used by
+setting its modification time (access times are not reliable: ``relatime`` updates them for any
+reader, ``noatime`` never). A lock on the folder lets one process at a time compute, whichever web
 worker it is in.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import time
 import uuid
 from collections.abc import Collection
 from pathlib import Path
@@ -39,7 +38,7 @@ class FileCache:
         path = self.path(key)
         try:
             data = path.read_bytes()
-            os.utime(path, ns=(time.time_ns(), path.stat().st_mtime_ns))
+            os.utime(path)
         except FileNotFoundError:
             return None
         return data
@@ -63,7 +62,7 @@ class FileCache:
                 entries.append((path.stat(), path))
             except FileNotFoundError:
                 continue
-        entries.sort(key=lambda e: (e[1] == newest, e[0].st_atime_ns), reverse=True)
+        entries.sort(key=lambda e: (e[1] == newest, e[0].st_mtime_ns), reverse=True)
         count = size = 0
         for stat, path in entries:
             if path in keep:

@@ -2,32 +2,43 @@
 
 Validating the whole graph takes seconds of CPU, so ``icskg build`` computes the matrix for the
 default day and the range of days the data allows, and writes both beside the stores
-(``<data dir>/compliance/``). Another day inside that range is computed on request in a killable
-child process under a memory limit, one computation at a time for the whole server (a lock
-file shared by every worker), and kept among at most :data:`MAX_DAYS` other days.
-Everything is keyed by a fingerprint of the dataset version, the shapes and icskg's version.
+(``<data dir>/compliance/``). Another day inside that range is computed on request, in the
+background: the request is answered at once (503 with Retry-After, "being computed"), and a warm
+worker of :mod:`icskg.killable` (pySHACL, ontology and shapes loaded) works it out under the one
+budget while a thread of the web worker, not a request, waits for it. One computation runs at a
+time for the whole server (the folder's lock, shared by every worker), so the same day asked for
+twice is computed once; at most :data:`MAX_DAYS` other days and :data:`MAX_BYTES` are kept, the
+least recently used going first (:mod:`icskg.file_cache`). Everything is keyed by a fingerprint of
+the dataset version, the shapes and icskg's code.
 """
 
 from __future__ import annotations
 
-import fcntl
+import collections
 import hashlib
 import json
-import multiprocessing
 import os
-import resource
-import uuid
+import threading
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from typing import IO
 
+from icskg import killable
 from icskg.config import Settings
+from icskg.file_cache import FileCache, Locked
 from icskg.fingerprint import code_fingerprint
+from icskg.killable import Budget, Pool
 from icskg.namespaces import sparql_prologue
 from icskg.store import Store
+from icskg.validation.bounded import warm
 
 MAX_DAYS = 16
-"""Days other than the default kept per fingerprint; the least recently written goes first."""
+"""Days other than the default kept per fingerprint; the least recently used goes first."""
+MAX_BYTES = 256 * 1024 * 1024
+"""Bytes of those days kept (a day is about 0.5 MB for the 42 ICBs, 50 MB for a hundred times more)."""
+RETRY_AFTER = 15
+"""Seconds a visitor is asked to wait for a day being computed."""
 FIRST_DAY_FALLBACK = date(2022, 7, 1)  # the day the Health and Care Act 2022 established ICBs
 
 FIRST_DAY = """SELECT (MIN(?day) AS ?first) WHERE {
@@ -39,7 +50,11 @@ LAST_DAY = """SELECT (MAX(?day) AS ?last) WHERE {
 
 
 class Busy(RuntimeError):
-    """Another day's matrix is being computed; the caller should come back later."""
+    """A matrix is being computed; the caller should come back in ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Unavailable(RuntimeError):
@@ -88,12 +103,6 @@ def payload(store: Store, day: date, computed: str) -> dict:
             "computed": computed}
 
 
-def _write_json(target: Path, data: dict) -> None:
-    temporary = target.with_name(f"{target.name}.{uuid.uuid4().hex}")
-    temporary.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(temporary, target)
-
-
 def _day(store: Store, query: str) -> date | None:
     rows = list(store.query(sparql_prologue() + query).rows())
     try:
@@ -109,82 +118,12 @@ def day_range(store: Store, build_day: date) -> DayRange:
     return DayRange(first, last, min(build_day, last))
 
 
-class ComplianceCache:
-    """The matrices of one dataset version in ``<data dir>/compliance/``."""
-
-    def __init__(self, data_dir: Path, version: str) -> None:
-        self.folder = data_dir / "compliance"
-        self.fingerprint = fingerprint(version)
-
-    def _path(self, name: str) -> Path:
-        return self.folder / f"{self.fingerprint}-{name}.json"
-
-    def precompute(self, store: Store, build_day: date) -> DayRange:
-        """At build: the range, and the default day's matrix; other fingerprints' files go."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        days = day_range(store, build_day)
-        _write_json(self._path(days.default.isoformat()), payload(store, days.default, "build"))
-        _write_json(self._path("range"), {k: v.isoformat() for k, v in asdict(days).items()})
-        for stale in self.folder.glob("*.json*"):  # older datasets' files, and halves of killed writes
-            if not stale.name.startswith(self.fingerprint) or not stale.name.endswith(".json"):
-                stale.unlink(missing_ok=True)
-        return days
-
-    def range(self, store: Store, build_day: date) -> DayRange:
-        """The range written at build, or (for a store built otherwise) worked out once now."""
-        path = self._path("range")
-        if path.is_file():
-            return DayRange(**{k: date.fromisoformat(v) for k, v in json.loads(path.read_text()).items()})
-        days = day_range(store, build_day)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        _write_json(path, {k: v.isoformat() for k, v in asdict(days).items()})
-        return days
-
-    def cached(self, day: date) -> dict | None:
-        path = self._path(day.isoformat())
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-    def get(self, settings: Settings, day: date, default: date) -> dict:
-        """The matrix for ``day``: from disk, or computed now in a bounded child.
-
-        :raises Busy: while another computation runs (in any worker).
-        :raises Unavailable: when the child passes its time or memory limit.
-        """
-        found = self.cached(day)
-        if found is not None:
-            return found
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with (self.folder / "compute.lock").open("w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise Busy("Another day's compliance picture is being computed; try again in a "
-                           "minute.") from None
-            found = self.cached(day)  # computed by the holder of the lock we waited for
-            if found is not None:
-                return found
-            target = self._path(day.isoformat())
-            _compute_bounded(settings, day, target)
-            self._evict(keep={target, self._path(default.isoformat())})
-            found = self.cached(day)
-        if found is None:
-            raise Unavailable("The compliance picture could not be computed; try again later.")
-        return found
-
-    def _evict(self, keep: set[Path]) -> None:
-        days = sorted((p for p in self.folder.glob(f"{self.fingerprint}-*.json")
-                       if p not in keep and not p.name.endswith("-range.json")),
-                      key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in days[MAX_DAYS - 1:]:
-            old.unlink(missing_ok=True)
-
-
-def _child(settings: Settings, day: date, target: str) -> None:
-    limit = settings.query_memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from icskg.store import open_store
-
-    _write_json(Path(target), payload(open_store(settings), day, "request"))
+_running: dict[str, threading.Thread] = {}
+_failures: dict[str, str] = {}
+computations: collections.Counter[str] = collections.Counter()
+"""Computations started in this process, by file name: each day once."""
+_pools: dict[tuple[int, Budget], Pool] = {}
+_pools_lock = threading.Lock()
 
 
 def seconds_allowed(settings: Settings) -> float:
@@ -192,16 +131,105 @@ def seconds_allowed(settings: Settings) -> float:
     return max(120.0, 4 * settings.query_timeout)
 
 
-def _compute_bounded(settings: Settings, day: date, target: Path) -> None:
-    context = multiprocessing.get_context("forkserver")
-    child = context.Process(target=_child, args=(settings, day, str(target)), daemon=True)
-    child.start()
-    child.join(seconds_allowed(settings))
-    if child.is_alive():
-        child.kill()
-        child.join()
-        raise Unavailable(f"The compliance picture for {day.isoformat()} took longer than "
-                          f"{seconds_allowed(settings):g} s and was stopped; try again later.")
-    if child.exitcode != 0:
-        raise Unavailable(f"The compliance picture for {day.isoformat()} could not be computed within "
-                          f"its {settings.query_memory_mb:,} MB of memory; try again later.")
+def _pool(settings: Settings) -> Pool:
+    """This process's compliance worker (started on first use), online: the store may be remote."""
+    budget = Budget.from_settings(settings, seconds_allowed(settings))
+    with _pools_lock:
+        key = (os.getpid(), budget)
+        if key not in _pools:
+            _pools[key] = Pool("compliance", budget, warm=warm, offline=False)
+        return _pools[key]
+
+
+def _matrix_json(settings: Settings, day: date) -> bytes:
+    """The task: the matrix for ``day`` as JSON."""
+    from icskg.store import open_store
+
+    return json.dumps(payload(open_store(settings), day, "request")).encode()
+
+
+def wait_for_computations() -> None:
+    """Return once the computations started in this process have ended."""
+    for thread in list(_running.values()):
+        thread.join()
+
+
+class ComplianceCache:
+    """The matrices of one dataset version in ``<data dir>/compliance/``."""
+
+    def __init__(self, data_dir: Path, version: str) -> None:
+        self.folder = data_dir / "compliance"
+        self.fingerprint = fingerprint(version)
+        self.files = FileCache(self.folder, self.fingerprint, max_files=MAX_DAYS, max_bytes=MAX_BYTES)
+
+    def _write(self, key: str, data: dict, keep: tuple[str, ...] = ()) -> None:
+        self.files.write(key, json.dumps(data).encode(), keep=keep)
+
+    def precompute(self, store: Store, build_day: date) -> DayRange:
+        """At build: the range, and the default day's matrix; other fingerprints' files go."""
+        days = day_range(store, build_day)
+        self._write(days.default.isoformat(), payload(store, days.default, "build"), keep=("range",))
+        self._write("range", {k: v.isoformat() for k, v in asdict(days).items()},
+                    keep=(days.default.isoformat(),))
+        self.files.drop_others()
+        return days
+
+    def range(self, store: Store, build_day: date) -> DayRange:
+        """The range written at build, or (for a store built otherwise) worked out once now."""
+        written = self.files.read("range")
+        if written is not None:
+            return DayRange(**{k: date.fromisoformat(v) for k, v in json.loads(written).items()})
+        days = day_range(store, build_day)
+        self._write("range", {k: v.isoformat() for k, v in asdict(days).items()})
+        return days
+
+    def cached(self, day: date) -> dict | None:
+        found = self.files.read(day.isoformat())
+        return None if found is None else json.loads(found)
+
+    def get(self, settings: Settings, day: date, default: date) -> dict:
+        """The matrix for ``day`` from disk; if there is none, its computation is started.
+
+        :raises Busy: while a computation runs (in any worker), or once this one is started.
+        :raises Unavailable: once, after this day's computation passed its time or memory limit
+            (the next request tries again).
+        """
+        found = self.cached(day)
+        if found is not None:
+            return found
+        name = self.files.path(day.isoformat()).name
+        if (failure := _failures.pop(name, None)) is not None:
+            raise Unavailable(failure)
+        try:
+            held = self.files.lock()
+        except Locked:
+            raise Busy("A compliance picture is being computed (one at a time); try again in a "
+                       "minute.") from None
+        found = self.cached(day)  # computed by the holder of the lock, between our two looks
+        if found is not None:
+            held.close()
+            return found
+        computations[name] += 1
+        _running[name] = threading.Thread(target=self._compute, args=(settings, day, default, held),
+                                          name=f"compliance {day}", daemon=True)
+        _running[name].start()
+        raise Busy(f"The compliance picture as of {day.isoformat()} is being computed now; it takes "
+                   f"about a minute. Reload this page in {RETRY_AFTER} seconds.", RETRY_AFTER)
+
+    def _compute(self, settings: Settings, day: date, default: date, held: IO) -> None:
+        """In a thread of the web worker: wait for the worker's matrix and keep it, or the failure."""
+        name = self.files.path(day.isoformat()).name
+        try:
+            data = _pool(settings).run(_matrix_json, settings, day)
+            self.files.write(day.isoformat(), data, keep=(default.isoformat(), "range"))
+        except killable.OverTime as exc:
+            _failures[name] = (f"The compliance picture for {day.isoformat()} took longer than its "
+                               f"{exc.what} limit of {exc.seconds:g} s and was stopped; try again later.")
+        except (killable.OutOfMemory, killable.Died):
+            _failures[name] = (f"The compliance picture for {day.isoformat()} could not be computed "
+                               f"within its {settings.query_memory_mb:,} MB of memory; try again later.")
+        except killable.WorkError as exc:
+            _failures[name] = f"The compliance picture for {day.isoformat()} could not be computed: {exc}."
+        finally:
+            held.close()
+            _running.pop(name, None)

@@ -1,7 +1,8 @@
 """``/compliance``: what the published record shows about each ICB against the families of rules.
 
 The matrix of the default day is written by ``icskg build`` (:mod:`icskg.validation.compliance_cache`),
-so a first visit only reads a file. ``?as_of=YYYY-MM-DD`` picks another day inside the data's range.
+so a first visit only reads a file. ``?as_of=YYYY-MM-DD`` picks another day inside the data's range
+(computed in the background the first time: 503 with Retry-After meanwhile).
 ``/compliance.csv`` and ``/compliance.json`` are the same findings as downloads.
 """
 
@@ -44,7 +45,7 @@ def _data() -> dict | Response:
         data = cache.get(settings, day, days.default)
     except Busy as exc:
         response = error_response(503, str(exc))
-        response.headers["Retry-After"] = "60"
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except Unavailable as exc:
         return error_response(503, str(exc))
