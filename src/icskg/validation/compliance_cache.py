@@ -30,7 +30,7 @@ from icskg.file_cache import FileCache, Locked
 from icskg.fingerprint import code_fingerprint
 from icskg.killable import Budget, Pool
 from icskg.namespaces import sparql_prologue
-from icskg.store import Store
+from icskg.store import Store, open_store
 from icskg.validation.bounded import warm
 
 MAX_DAYS = 16
@@ -143,8 +143,6 @@ def _pool(settings: Settings) -> Pool:
 
 def _matrix_json(settings: Settings, day: date) -> bytes:
     """The task: the matrix for ``day`` as JSON."""
-    from icskg.store import open_store
-
     return json.dumps(payload(open_store(settings), day, "request")).encode()
 
 
