@@ -144,3 +144,28 @@ def test_serve_on_a_port_in_use_says_so_in_one_line_and_exits_2(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and f"Port {port} on 127.0.0.1 is in use" in lines[0] and "--port" in lines[0]
     assert not list(tmp_path.iterdir())  # nothing was built for a server that cannot start
+
+
+@pytest.mark.server
+def test_serve_data_that_needs_more_memory_than_allowed_stops_with_a_clear_message(tmp_path):
+    """The child that loads ``serve --data`` works under ICSKG_BUILD_MEMORY_MB, the same limit
+    policy as queries and validation (icskg.killable): past it, one message and exit 2."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    data = tmp_path / "big.nt"
+    with data.open("w") as out:
+        for i in range(300_000):
+            out.write(f'<http://example.org/s{i}> <http://example.org/p> "value {i} with some words" .\n')
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "icskg", "--data-dir", str(tmp_path / "var"), "serve", "--port", str(port),
+         "--data", str(data)], env={**os.environ, "ICSKG_BUILD_MEMORY_MB": "64"},
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2, done.stderr[-2000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: Could not prepare the store") and "64 MB of memory" in last, last

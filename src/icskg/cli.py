@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 import time
 from dataclasses import replace
@@ -16,6 +15,7 @@ from icskg import __version__, search
 from icskg.build import BuildError, build_store
 from icskg.config import Settings, load_settings
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
+from icskg.killable import Budget, WorkError, run_once
 from icskg.load import LoadError, graph_sources
 from icskg.sources import READERS
 from icskg.store import (
@@ -83,13 +83,13 @@ def _run_build(settings: Settings) -> None:
                f"(days {days.first} to {days.last} can be asked for)")
 
 
-def _build_or_exit(settings: Settings) -> None:
-    """Build in a child process: a failure prints its message, never a traceback."""
+def _build_for_serve(settings: Settings) -> str | None:
+    """Build (in a child process); what went wrong, or ``None``."""
     try:
         _run_build(settings)
     except (BuildError, StoreError, OSError) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        return str(exc)
+    return None
 
 
 @main.command()
@@ -190,30 +190,31 @@ def export(ctx: click.Context, fmt: str, graph: str | None, output: Path | None)
         click.echo(data.decode("utf-8"), nl=False)
 
 
-def _load_files_or_exit(data_dir: Path, specs: tuple[str, ...]) -> None:
-    """Load the files given to ``serve --data`` into a store of their own (in a child process)."""
+def _load_files(data_dir: Path, specs: tuple[str, ...]) -> str | None:
+    """Load the files given to ``serve --data`` into a store of their own (in a child process);
+    what went wrong, or ``None``."""
     try:
         sources, version = graph_sources(specs)
         store = EmbeddedStore(data_dir)
         store.replace_dataset(sources, {"version": version, "files": list(specs)})
         search.ensure_index(store, data_dir)
     except (LoadError, StoreError, OSError) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        return str(exc)
     click.echo(f"Loaded {len(specs)} file(s) into {len(sources)} named graph(s).", err=True)
+    return None
 
 
-def _in_child(target: Any, *args: Any) -> None:
-    """Run ``target`` in a fresh process and fail if it does.
+def _in_child(memory_mb: int, target: Any, *args: Any) -> Any:
+    """``target(*args)`` in a fresh process (:func:`icskg.killable.run_once`) under ``memory_mb``
+    (``ICSKG_BUILD_MEMORY_MB``; 0 for none); what it returns.
 
     Building or loading a store starts the engine's threads; they must not live on in the
     server's master process, which forks the workers and would then never exit.
     """
-    child = multiprocessing.get_context("spawn").Process(target=target, args=args)
-    child.start()
-    child.join()
-    if child.exitcode != 0:
-        raise Failure("Could not prepare the store; the message above says why.")
+    try:
+        return run_once(target, *args, budget=Budget(memory_mb), name="build")
+    except WorkError as exc:
+        raise Failure(f"Could not prepare the store: {exc}.") from None
 
 
 ENDPOINT_HELP = "A SPARQL server's endpoint URL [env ICSKG_ENDPOINT]"
@@ -276,10 +277,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         click.echo(f"Serving dataset {version[:12]} from {settings.endpoint}", err=True)
     elif data_files:
         settings = replace(settings, data_dir=settings.data_dir / "served")
-        _in_child(_load_files_or_exit, settings.data_dir, data_files)
+        if problem := _in_child(settings.build_memory_mb, _load_files, settings.data_dir, data_files):
+            raise Failure(problem)
     elif not EmbeddedStore(settings.data_dir).exists():
         click.echo("No store yet: building it first.", err=True)
-        _in_child(_build_or_exit, settings)
+        if problem := _in_child(settings.build_memory_mb, _build_for_serve, settings):
+            raise Failure(problem)
     run(settings)
 
 
