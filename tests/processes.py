@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from icskg.store.executor import cpu_seconds
+from icskg.killable import cpu_seconds
 
 QUIET = 0.3  # seconds a process must use (almost) no CPU for to count as idle
 NOISE = 0.01  # CPU seconds an idle process may still show in that window (clock ticks)

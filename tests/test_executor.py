@@ -9,8 +9,9 @@ import time
 
 import pytest
 
+from icskg.killable import SLOW_AFTER, cpu_seconds
 from icskg.store import Limits
-from icskg.store.executor import SLOW_AFTER, QueryProcesses, cpu_seconds
+from icskg.store.executor import QueryProcesses
 from tests.processes import wait_until_idle
 
 CHEAP = "ASK { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
@@ -26,8 +27,8 @@ def one_process(data_dir, store):
     pool.close()
 
 
-def the_process(pool: QueryProcesses):
-    return pool._idle.queue[0].process
+def the_process(pool: QueryProcesses) -> int:
+    return pool.pool.idle_pids()[0]
 
 
 def test_a_query_that_waited_for_the_cpu_is_not_slow(one_process):
@@ -35,16 +36,16 @@ def test_a_query_that_waited_for_the_cpu_is_not_slow(one_process):
     keep its priority and its process (a new one would start with cold caches)."""
     one_process.run(CHEAP, [], [], LIMITS)
     process = the_process(one_process)
-    os.kill(process.pid, signal.SIGSTOP)  # as if other work had the CPU
+    os.kill(process, signal.SIGSTOP)  # as if other work had the CPU
     answers = []
     runner = threading.Thread(target=lambda: answers.append(one_process.run(CHEAP, [], [], LIMITS)))
     runner.start()
     time.sleep(SLOW_AFTER * 3)
-    os.kill(process.pid, signal.SIGCONT)
+    os.kill(process, signal.SIGCONT)
     runner.join(timeout=30)
     assert answers and b"true" in answers[0].payload
-    assert the_process(one_process).pid == process.pid, "the process was kept"
-    assert os.getpriority(os.PRIO_PROCESS, process.pid) == 0, "its priority was not lowered"
+    assert the_process(one_process) == process, "the process was kept"
+    assert os.getpriority(os.PRIO_PROCESS, process) == 0, "its priority was not lowered"
 
 
 def test_a_query_that_uses_the_cpu_is_slowed_and_its_process_chosen_last(data_dir, store):
@@ -53,7 +54,7 @@ def test_a_query_that_uses_the_cpu_is_slowed_and_its_process_chosen_last(data_di
     pool = QueryProcesses(data_dir / "store", size=2)
     try:
         pool.run(CHEAP, [], [], LIMITS)
-        heavy_pid = pool._idle.queue[-1].process.pid  # the next one chosen
+        heavy_pid = pool.pool.idle_pids()[-1]  # the next one chosen
         niceness, answers = [0], []
         runner = threading.Thread(target=lambda: answers.append(pool.run(HEAVY, [], [], LIMITS)))
         runner.start()
@@ -63,8 +64,8 @@ def test_a_query_that_uses_the_cpu_is_slowed_and_its_process_chosen_last(data_di
         runner.join()
         assert answers and b"?n" in answers[0].payload
         assert max(niceness) > 0, "its priority was lowered while it ran"
-        wait_until_idle(w.process.pid for w in pool._idle.queue)
-        before = {w.process.pid: cpu_seconds(w.process.pid) for w in pool._idle.queue}
+        wait_until_idle(pool.pool.idle_pids())
+        before = {pid: cpu_seconds(pid) for pid in pool.pool.idle_pids()}
         assert heavy_pid in before, "the process was kept"
         for _ in range(300):
             pool.run(CHEAP, [], [], LIMITS)
@@ -86,7 +87,7 @@ def test_light_traffic_keeps_to_one_warm_process(data_dir, store):
     """Each query process has its own caches: one client's queries should all go to the same one."""
     pool = QueryProcesses(data_dir / "store", size=2)
     try:
-        pids = [w.process.pid for w in pool._idle.queue]
+        pids = pool.pool.idle_pids()
         pool.run(CHEAP, [], [], LIMITS)
         wait_until_idle(pids)  # both have finished starting up
         before = {pid: cpu_seconds(pid) for pid in pids}

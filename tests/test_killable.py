@@ -113,20 +113,27 @@ def test_a_full_pool_refuses_after_its_wait():
 
 
 def test_every_kind_of_work_has_the_same_memory_limit(store, settings):
-    """Validation and the CLI's children take the memory limit as RLIMIT_DATA, and a task that
-    allocates past it is stopped with an error that names the limit."""
+    """Queries, validation and the CLI's children all take the memory limit as RLIMIT_DATA, and a
+    task that allocates past it is stopped with an error that names the limit."""
     from icskg import cli
+    from icskg.store import Limits
+    from icskg.store.executor import QueryProcesses
 
+    queries = QueryProcesses(store.link, size=1, memory_mb=300)
     validation = bounded.pool(memory_mb=300, size=1)
     try:
-        limits = {"validation": validation.run(memory_limit), "cli": cli._in_child(300, memory_limit)}
+        limits = {"query": queries.pool.run(memory_limit), "validation": validation.run(memory_limit),
+                  "cli": cli._in_child(300, memory_limit)}
         assert set(limits.values()) == {300 * 1024 * 1024}, limits
-        for pool in (validation,):
+        for pool in (queries.pool, validation):
             with pytest.raises(killable.OutOfMemory, match="more than its 300 MB of memory"):
                 pool.run(allocate, 1000)
         with pytest.raises(cli.Failure, match="more than its 300 MB of memory"):
             cli._in_child(300, allocate, 1000)
+        cheap = "ASK { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
+        assert list(queries.run(cheap, [], [], Limits(timeout=30, max_rows=10)).rows()) == [("true",)]
     finally:
+        queries.close()
         validation.close()
 
 

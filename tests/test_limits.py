@@ -34,11 +34,11 @@ def cpu_seconds(pid: int) -> float | None:
 
 def test_timeout_stops_the_query_and_frees_the_cpu(client, store):
     client.get("/sparql", query_string={"query": CHEAP})  # start the query processes
-    before = {w.process.pid for w in list(store._processes()._idle.queue)}
+    before = set(store._processes().pool.idle_pids())
     response = client.get("/sparql", query_string={"query": CARTESIAN, "timeout": "1"})
     assert response.status_code == 503
     assert "time limit of 1 s" in response.get_data(as_text=True)
-    after = {w.process.pid for w in list(store._processes()._idle.queue)}
+    after = set(store._processes().pool.idle_pids())
     stopped = before - after
     assert len(stopped) == 1, "the process that ran the query was replaced"
     assert cpu_seconds(stopped.pop()) is None, "the stopped query's process is gone"
@@ -99,9 +99,9 @@ def test_a_query_process_that_keeps_too_much_memory_is_replaced(data_dir, store)
     for keep_mb, replaced in ((1, True), (4096, False)):
         pool = QueryProcesses(data_dir / "store", size=1, idle_memory_mb=keep_mb)
         try:
-            before = pool._idle.queue[0].process.pid
+            before = pool.pool.idle_pids()[0]
             assert list(pool.run(CHEAP, [], [], Limits(timeout=20, max_rows=10)).rows()) == [("true",)]
-            after = pool._idle.queue[0].process.pid
+            after = pool.pool.idle_pids()[0]
             assert (after != before) is replaced
             assert list(pool.run(CHEAP, [], [], Limits(timeout=20, max_rows=10)).rows()) == [("true",)]
         finally:

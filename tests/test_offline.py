@@ -174,7 +174,11 @@ def test_validation_workers_are_cut_off(canary):
 
 
 def test_a_query_process_that_cannot_leave_the_network_runs_nothing(tmp_path, monkeypatch):
-    """Fail closed: the refusal is an error for the operator (503), never a query run online."""
+    """Fail closed: the refusal is an error for the operator (503), never a query run online.
+    (Every offline pool's worker does this: icskg.killable.)"""
+    from functools import partial
+
+    from icskg import killable
     from icskg.store import executor
 
     reply = []
@@ -186,14 +190,15 @@ def test_a_query_process_that_cannot_leave_the_network_runs_nothing(tmp_path, mo
             if self.sent:
                 raise EOFError
             self.sent = True
-            return ("ASK {}", [], [], 10, None)
+            return (executor.answer, (("ASK {}", [], [], 10, None, None),))
 
         def send(self, message):
             reply.append(message)
 
     def refuse():
-        raise executor.NetworkNotIsolated("no namespaces here")
+        raise killable.NetworkNotIsolated("no namespaces here")
 
-    monkeypatch.setattr(executor, "cut_off_network", refuse)
-    executor._serve(Pipe(), str(tmp_path / "store"), 0)
-    assert reply[0][:3] == ("offline", None, "no namespaces here")
+    monkeypatch.setattr(killable, "cut_off_network", refuse)
+    killable._work(Pipe(), partial(executor.open_for_queries, str(tmp_path / "store")), 0, 0, True)
+    assert reply[0][0] == "ready"
+    assert reply[1][:2] == ("offline", "no namespaces here")

@@ -174,33 +174,40 @@ def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: 
         except Exception:  # the tasks meet the same trouble and report it
             log.exception("warming up a worker failed")
     keep_bytes = keep_mb * 1024 * 1024
-    if keep_bytes:
-        keep_bytes += _private_bytes()  # what warming up holds is not the tasks' doing
-    connection.send(("ready", time.process_time()))
-    while True:
+    try:
+        connection.send(("ready", time.process_time()))
+        while True:
+            _run_one(connection, refusal, keep_bytes)
+    except (EOFError, OSError):  # the parent has gone (or killed this worker's task)
+        return
+
+
+def _run_one(connection: Connection, refusal: str | None, keep_bytes: int) -> None:
+    """Take one task and send its reply."""
+    function, args = connection.recv()
+    if refusal is not None:
+        reply: tuple = ("offline", refusal)
+    else:
         try:
-            function, args = connection.recv()
-        except EOFError:
-            return
-        if refusal is not None:
-            reply: tuple = ("offline", refusal)
-        else:
-            try:
-                reply = ("ok", function(*args))
-            except MemoryError:
-                reply = ("memory", None)
-            except Exception as exc:
-                log.exception("a task failed")
-                reply = ("fault", f"{type(exc).__name__}: {exc}")
-        connection.send((*reply, time.process_time(), _give_back_memory(keep_bytes)))
+            reply = ("ok", function(*args))
+        except MemoryError:
+            reply = ("memory", None)
+        except Exception as exc:
+            log.exception("a task failed")
+            reply = ("fault", f"{type(exc).__name__}: {exc}")
+    connection.send((*reply, time.process_time(), _give_back_memory(keep_bytes)))
+
+
+PRELOAD = ["icskg.killable", "pyoxigraph"]
+"""What the fork server imports for every pool: this module and the engine queries, uploads and
+the compliance picture all use, so replacing a killed worker costs milliseconds. Each pool loads
+the rest with its own ``warm``."""
 
 
 def _context(method: str) -> multiprocessing.context.BaseContext:
-    """Workers come from a fork server that has already imported this module (and so Python's
-    start-up), so replacing a killed one costs milliseconds; each pool warms its own on top."""
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["icskg.killable"])
+        context.set_forkserver_preload(PRELOAD)
     return context
 
 
@@ -260,7 +267,7 @@ class Pool:
     callable, such as a module-level function) and then running tasks one at a time.
 
     Thread-safe: :meth:`run` takes a free worker, waiting up to ``wait`` seconds for one. A worker
-    that still holds more than ``keep_mb`` beyond what it held when warm after a task is replaced.
+    that still holds more than ``keep_mb`` of its own memory after a task is replaced.
     ``offline`` workers are cut off from every network (:mod:`icskg.offline`) before anything else.
     """
 
