@@ -8,7 +8,7 @@ Cases: the whole graph against each of ``REGIMES`` alone and all together, and a
 (hca2022). icskg runs as a user runs it (``icskg validate --store ...``, whole command, Python
 start-up included); Jena runs ``bench/ShaclAnchor.java`` (whole command, JVM start-up included) on
 what icskg's shapes see: the data with the ontology, as it stood on the regime's day
-(:func:`icskg.validate.prepared`; written once per day, not timed). Both are pinned to the same
+(:func:`icskg.validation.check.prepared`; written once per day, not timed). Both are pinned to the same
 CPU. A finding is (focus node, path, rule shape, severity); the two lists must be equal as
 multisets, so speed never hides a difference.
 """
@@ -111,7 +111,7 @@ def _key(day: date | None) -> str:
 
 def jena_inputs(graph, regime_ids: list[str], out: Path, today: date) -> list[str]:
     """Shapes and prepared data files for Jena, one pair per regime (data written once per day)."""
-    from icskg.validate import prepared
+    from icskg.validation.check import prepared
     from icskg.validation.regimes import shapes_graph
 
     pairs = []
@@ -172,7 +172,7 @@ def case(name: str, icskg_command: list[str], jena_pairs: list[str], classpath: 
 def measure(work: Path, scales: tuple[int, ...], cpu: int | None, runs: int) -> dict:
     """Every case at every scale; see the module docstring."""
     from icskg.store import EmbeddedStore
-    from icskg.validate import store_graph
+    from icskg.validation.check import store_graph
     from icskg.validation.inputs import Input, load
 
     work.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ import pytest
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SH
 
-from icskg.validate import validate_graph
+from icskg.validation.check import validate_graph
 from icskg.validation.regimes import shapes_graph
 from icskg.validation.targets import focus_nodes
 from icskg.validation.vocabulary import ontology

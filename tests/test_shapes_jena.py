@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from icskg.validate import prepared, validate_graph
+from icskg.validation.check import prepared, validate_graph
 from icskg.validation.regimes import regimes, shapes_graph
 from tests import jena
 from tests.test_shapes_cases import CASES, case_id, load_case

@@ -1,4 +1,4 @@
-"""icskg.validate: every input syntax gives the same findings, nothing is ever fetched, bad input
+"""icskg.validation.validate: every input syntax gives the same findings, nothing is ever fetched, bad input
 gets a message saying what to fix, the day checked matters, and the built reference data passes
 the data-quality shapes."""
 
@@ -15,9 +15,8 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, SH
 
-import icskg
 from icskg import resources
-from icskg.validate import validate_store
+from icskg.validation import validate, validate_store
 from icskg.validation.inputs import Input, InputError
 from icskg.validation.regimes import regimes
 
@@ -31,7 +30,7 @@ def findings(report) -> set[tuple[str, str, str]]:
 
 @pytest.fixture(scope="module")
 def expected():
-    return findings(icskg.validate(BREACHES, "hca2022", DAY))
+    return findings(validate(BREACHES, "hca2022", DAY))
 
 
 @pytest.mark.parametrize(("syntax", "name"), [
@@ -46,14 +45,14 @@ def test_every_rdf_syntax_gives_the_same_findings(syntax, name, expected):
         data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
     else:
         data = Graph().parse(BREACHES).serialize(format=syntax, encoding="utf-8")
-    assert findings(icskg.validate(Input(data, name), "hca2022", DAY)) == expected
+    assert findings(validate(Input(data, name), "hca2022", DAY)) == expected
 
 
 def test_pasted_text_is_recognised_without_a_name(expected):
     data = Graph().parse(BREACHES).serialize(format="json-ld", encoding="utf-8")
-    assert findings(icskg.validate(Input(data), "hca2022", DAY)) == expected
+    assert findings(validate(Input(data), "hca2022", DAY)) == expected
     turtle = BREACHES.read_bytes()
-    assert findings(icskg.validate(Input(turtle), "hca2022", DAY)) == expected
+    assert findings(validate(Input(turtle), "hca2022", DAY)) == expected
 
 
 def test_named_graphs_are_validated_together(expected):
@@ -62,11 +61,11 @@ def test_named_graphs_are_validated_together(expected):
     body = "".join(line + "\n" for line in text.splitlines() if not line.startswith("@prefix"))
     half = body.index("# ---- The board")
     trig = f"{prefixes}<urn:g:1> {{\n{body[:half]}\n}}\n<urn:g:2> {{\n{body[half:]}\n}}\n"
-    assert findings(icskg.validate(Input(trig.encode(), "split.trig"), "hca2022", DAY)) == expected
+    assert findings(validate(Input(trig.encode(), "split.trig"), "hca2022", DAY)) == expected
 
 
 def test_the_report_carries_rule_provision_and_words():
-    report = icskg.validate(BREACHES, "hca2022", DAY)
+    report = validate(BREACHES, "hca2022", DAY)
     assert not report.conforms and report.counts()["Violation"] == 8
     graph = report.graph
     assert (None, SH.conforms, None) in graph
@@ -78,8 +77,8 @@ def test_the_report_carries_rule_provision_and_words():
 
 
 def test_validate_never_prints(capsys):
-    icskg.validate(BREACHES, ["hca2022", "guidance", "data-quality"], DAY)
-    icskg.validate(Input(b"<http://x/a> <https://w3id.org/icskg/def/startDate> "
+    validate(BREACHES, ["hca2022", "guidance", "data-quality"], DAY)
+    validate(Input(b"<http://x/a> <https://w3id.org/icskg/def/startDate> "
                          b"\"2023-02-30\"^^<http://www.w3.org/2001/XMLSchema#date> .", "x.nt"),
                    "data-quality")
     out, err = capsys.readouterr()
@@ -88,7 +87,7 @@ def test_validate_never_prints(capsys):
 
 def test_text_is_never_taken_for_a_path_or_url():
     with pytest.raises(TypeError, match="Input"):
-        icskg.validate(str(BREACHES), "hca2022")  # type: ignore[arg-type]
+        validate(str(BREACHES), "hca2022")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -98,19 +97,19 @@ def test_text_is_never_taken_for_a_path_or_url():
 ])
 def test_bad_input_says_what_to_fix(data, message):
     with pytest.raises(InputError, match=message):
-        icskg.validate(Input(data, "upload"), "hca2022")
+        validate(Input(data, "upload"), "hca2022")
 
 
 def test_unknown_regime_and_bad_date_are_refused():
     with pytest.raises(ValueError, match="use one of: hca2022"):
-        icskg.validate(BREACHES, "hca2023")
+        validate(BREACHES, "hca2023")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
-        icskg.validate(BREACHES, "hca2022", "1 April 2023")
+        validate(BREACHES, "hca2022", "1 April 2023")
 
 
 def test_size_limit():
     with pytest.raises(InputError, match="over the limit of 100"):
-        icskg.validate(Input(BREACHES.read_bytes(), "big.ttl"), "hca2022", max_bytes=100)
+        validate(Input(BREACHES.read_bytes(), "big.ttl"), "hca2022", max_bytes=100)
 
 
 def test_default_day_is_today_kept_inside_the_regime():
@@ -119,15 +118,15 @@ def test_default_day_is_today_kept_inside_the_regime():
     assert known["df2021"].default_as_of(date(2025, 5, 1)) == date(2022, 6, 30)
     assert known["ltp2019"].default_as_of(date(2018, 1, 1)) == date(2019, 1, 7)
     assert known["data-quality"].default_as_of(date(2025, 5, 1)) is None
-    report = icskg.validate(BREACHES, "df2021", today=date(2025, 5, 1))
+    report = validate(BREACHES, "df2021", today=date(2025, 5, 1))
     assert report.as_of == {"df2021": date(2022, 6, 30)}
 
 
 def test_the_day_checked_decides_who_is_on_the_board():
     """The complete example's partner members joined on 2023-04-01."""
     complete = resources.EXAMPLES_DIR / "icb-complete.ttl"
-    before = {f.rule for f in icskg.validate(complete, "hca2022", "2023-03-31").findings}
-    after = {f.rule for f in icskg.validate(complete, "hca2022", "2023-04-01").findings}
+    before = {f.rule for f in validate(complete, "hca2022", "2023-03-31").findings}
+    after = {f.rule for f in validate(complete, "hca2022", "2023-04-01").findings}
     assert "ICB-PM-TRUST" in before and after == set()
 
 
@@ -178,7 +177,7 @@ def test_remote_jsonld_contexts_are_refused_unfetched(canary, context):
     document = json.dumps({"@context": context, "@id": "http://example.org/a", "name": "A"})
     document = document.replace("{url}", canary.url)
     with pytest.raises(InputError, match="inline"):
-        icskg.validate(Input(document.encode(), "remote.jsonld"), "data-quality")
+        validate(Input(document.encode(), "remote.jsonld"), "data-quality")
     assert canary.hits == []
 
 
@@ -191,7 +190,7 @@ def test_rdfxml_with_a_doctype_is_refused_unfetched(canary, doctype):
                 '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:x="http://x/">'
                 '<rdf:Description rdf:about="http://x/a"><x:p>&e;</x:p></rdf:Description></rdf:RDF>')
     with pytest.raises(InputError, match="DOCTYPE"):
-        icskg.validate(Input(document.encode(), "bomb.rdf"), "data-quality")
+        validate(Input(document.encode(), "bomb.rdf"), "data-quality")
     assert canary.hits == []
 
 
@@ -199,7 +198,7 @@ def test_owl_imports_in_the_data_are_not_followed(canary):
     data = (f"<http://example.org/data> <http://www.w3.org/2002/07/owl#imports> <{canary.url}/more.ttl> .\n"
             f"<{canary.url}/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
             "<https://w3id.org/icskg/def/IntegratedCareSystem> .\n")
-    report = icskg.validate(Input(data.encode(), "imports.nt"), ["hca2022", "guidance", "data-quality"])
+    report = validate(Input(data.encode(), "imports.nt"), ["hca2022", "guidance", "data-quality"])
     assert report.findings  # it really validated (the system has no ICB, no label...)
     assert canary.hits == []
 

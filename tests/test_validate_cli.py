@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal
 from rdflib.namespace import SH
 
-import icskg
 from icskg import resources
 from icskg.cli import main
+from icskg.validation import validate
 
 EXAMPLES = resources.EXAMPLES_DIR
 BREACHES = str(EXAMPLES / "icb-breaches.ttl")
@@ -59,7 +59,7 @@ def test_text_report_names_rule_provision_and_place():
 
 
 def test_every_format_is_well_formed_and_agrees_with_the_library():
-    report = icskg.validate(EXAMPLES / "icb-breaches.ttl", "hca2022", "2024-01-01")
+    report = validate(EXAMPLES / "icb-breaches.ttl", "hca2022", "2024-01-01")
     library = {(f.rule, f.focus, f.severity) for f in report.findings}
     as_json = json.loads(run(BREACHES, *DAY, "--format", "json").output)
     assert {(f["rule"], f["focus"], f["severity"]) for f in as_json["findings"]} == library

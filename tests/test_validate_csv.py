@@ -10,10 +10,9 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import FOAF, ORG, RDF
 
-import icskg
 from icskg import resources
 from icskg.namespaces import ICS, MEMBERSHIP, ORG_ID, PERSON, ROLE
-from icskg.validation import board_csv
+from icskg.validation import board_csv, validate
 from icskg.validation.inputs import Input, InputError
 from icskg.validation.render import render
 
@@ -34,11 +33,11 @@ def as_csv(table: list[dict[str, str]]) -> bytes:
 
 
 def check(table, regime="hca2022"):
-    return icskg.validate(Input(as_csv(table), "board.csv"), regime, DAY)
+    return validate(Input(as_csv(table), "board.csv"), regime, DAY)
 
 
 def test_the_documented_template_conforms():
-    report = icskg.validate(TEMPLATE, ["hca2022", "guidance", "data-quality"], DAY)
+    report = validate(TEMPLATE, ["hca2022", "guidance", "data-quality"], DAY)
     assert report.findings == []
     assert report.triples > 100
 
@@ -118,7 +117,7 @@ def test_breaches_in_the_csv_are_found_like_breaches_in_rdf():
             row["expertise"] = ""
     from_csv = {(f.rule, f.severity, f.focus_label) for f in check(table).findings}
     from_rdf = {(f.rule, f.severity, f.focus_label)
-                for f in icskg.validate(resources.EXAMPLES_DIR / "icb-breaches.ttl", "hca2022", DAY).findings
+                for f in validate(resources.EXAMPLES_DIR / "icb-breaches.ttl", "hca2022", DAY).findings
                 if f.family.endswith("family-board")}
     rename = {"Board described in board.csv": "Board of NHS Southmere Integrated Care Board"}
     assert {(rule, severity, rename.get(where, where)) for rule, severity, where in from_csv} == from_rdf

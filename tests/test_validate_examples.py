@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from icskg import resources, validate
+from icskg import resources
+from icskg.validation import validate
 
 EXAMPLES = resources.EXAMPLES_DIR
 BREACHES_HCA2022 = {

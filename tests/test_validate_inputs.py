@@ -12,9 +12,9 @@ from rdflib import Graph
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-import icskg
 from icskg import resources
 from icskg.cli import main
+from icskg.validation import validate
 from icskg.validation.board_csv import TEMPLATE_HEADER
 from icskg.validation.inputs import InputError
 
@@ -93,7 +93,7 @@ def test_bad_input_over_the_web_is_a_400_saying_what_to_fix(client, name: str, d
 
 def test_an_empty_graph_is_not_a_pass():
     with pytest.raises(InputError, match="no data to check: the graph is empty"):
-        icskg.validate(Graph())
+        validate(Graph())
 
 
 @pytest.mark.parametrize("encode", [
@@ -103,10 +103,10 @@ def test_an_empty_graph_is_not_a_pass():
     lambda text: b"\xfe\xff" + text.encode("utf-16-be"),
 ], ids=["utf-8", "utf-8 with BOM", "utf-16le with BOM", "utf-16be with BOM"])
 def test_every_accepted_encoding_gives_the_same_findings(tmp_path: Path, encode):
-    expected = icskg.validate(EXAMPLES / "icb-breaches.ttl", "hca2022", "2024-01-01")
+    expected = validate(EXAMPLES / "icb-breaches.ttl", "hca2022", "2024-01-01")
     path = tmp_path / "board.ttl"
     path.write_bytes(encode(TURTLE))
-    report = icskg.validate(path, "hca2022", "2024-01-01")
+    report = validate(path, "hca2022", "2024-01-01")
     assert [(f.rule, f.focus) for f in report.findings] == [(f.rule, f.focus) for f in expected.findings]
     csv_text = (EXAMPLES / "icb-board.csv").read_text(encoding="utf-8")
     csv_path = tmp_path / "board.csv"

@@ -13,8 +13,8 @@ from html import unescape
 
 import pytest
 
-import icskg
 from icskg import resources
+from icskg.validation import validate
 from icskg.validation.inputs import Input
 from icskg.validation.render import render
 from icskg.web.rules import all_rules
@@ -34,7 +34,7 @@ def test_the_form_leaves_the_day_to_the_regime(client):
 
 def test_the_day_defaults_to_the_regimes_own_period_and_the_report_says_which(client):
     """The Design Framework's designate boards: checked on its last day, not on today."""
-    expected = icskg.validate(COMPLETE, "df2021")
+    expected = validate(COMPLETE, "df2021")
     assert expected.counts()["Warning"] > 0  # the example board, as the CLI checks it by default
     # what a browser sends: the form with its day left empty
     page = upload(client, "/validate", ("board.ttl", COMPLETE.read_bytes()), regime="df2021", as_of="",
@@ -61,7 +61,7 @@ def _downloads(html: str) -> dict[str, tuple[str, str]]:
 
 
 def test_the_findings_download_as_csv_json_and_html(client):
-    report = icskg.validate(BREACHES, "hca2022", "2024-01-01")
+    report = validate(BREACHES, "hca2022", "2024-01-01")
     html = upload(client, "/validate", ("board.ttl", BREACHES.read_bytes()), regime="hca2022",
                   as_of="2024-01-01", format="html").get_data(as_text=True)
     files = _downloads(html)
@@ -78,7 +78,7 @@ def test_spreadsheet_cells_are_protected_against_formulas():
                '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
                '<https://example.org/x> ics:odsCode "bad" ; rdfs:label "=HYPERLINK(\\"http://evil\\")" .\n'
                '<https://example.org/y> ics:odsCode "bad" ; rdfs:label "' + "-" * 100_000 + '" .\n')
-    report = icskg.validate(Input(hostile.encode(), "hostile.ttl"), "data-quality")
+    report = validate(Input(hostile.encode(), "hostile.ttl"), "data-quality")
     cells = [cell for row in csv.reader(io.StringIO(render(report, "csv"))) for cell in row]
     assert "'=HYPERLINK(\"http://evil\")" in cells and "'" + "-" * 100_000 in cells
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
@@ -88,7 +88,7 @@ def test_several_files_are_checked_together(client):
     board = (EXAMPLES / "icb-board.csv").read_bytes()
     extra = (b'@prefix ics: <https://w3id.org/icskg/def/> .\n'
              b'<https://example.org/x> ics:odsCode "not a code" .\n')
-    together = icskg.validate([Input(board, "board.csv"), Input(extra, "more.ttl")],
+    together = validate([Input(board, "board.csv"), Input(extra, "more.ttl")],
                               ["hca2022", "data-quality"], "2024-01-01")
     response = upload(client, "/validate?regime=hca2022&regime=data-quality&as_of=2024-01-01",
                       ("board.csv", board), ("more.ttl", extra))
@@ -98,14 +98,14 @@ def test_several_files_are_checked_together(client):
     assert sorted((f["rule"], f["focus"]) for f in body["findings"]) == sorted(
         (f.rule, f.focus) for f in together.findings)
     assert any(f["rule"] == "DQ-ODS-CODE" for f in body["findings"])  # found in the second file
-    assert body["triples"] > icskg.validate(Input(board, "board.csv"), "hca2022", "2024-01-01").triples
+    assert body["triples"] > validate(Input(board, "board.csv"), "hca2022", "2024-01-01").triples
 
 
 def test_each_finding_links_to_its_rules_page(client):
     html = upload(client, "/validate", ("board.ttl", BREACHES.read_bytes()), regime="hca2022",
                   as_of="2024-01-01", format="html").get_data(as_text=True)
     links = set(re.findall(r'class="rule-link" href="(/def/rule/[A-Z0-9-]+)"', html))
-    report = icskg.validate(BREACHES, "hca2022", "2024-01-01")
+    report = validate(BREACHES, "hca2022", "2024-01-01")
     assert links == {f"/def/rule/{f.rule}" for f in report.findings}
     page = client.get("/def/rule/ICB-CEO-APPOINTMENT")
     text = page.get_data(as_text=True)
@@ -115,7 +115,7 @@ def test_each_finding_links_to_its_rules_page(client):
     # the example is the rule's own violating case, and it does break the rule
     example = unescape(re.search(r'<pre id="rule-example">(.*?)</pre>', text, re.DOTALL).group(1))
     day = re.search(r"checked as of (\d{4}-\d{2}-\d{2})", text).group(1)
-    broken = icskg.validate(Input(example.encode(), "example.ttl"), "hca2022", day)
+    broken = validate(Input(example.encode(), "example.ttl"), "hca2022", day)
     assert "ICB-CEO-APPOINTMENT" in {f.rule for f in broken.findings}
     standalone = render(report, "html")
     assert 'href="https://w3id.org/icskg/def/rule/ICB-CEO-APPOINTMENT"' in standalone

@@ -13,11 +13,10 @@ from click.testing import CliRunner
 from rdflib import Literal
 from rdflib.namespace import ORG, RDF
 
-import icskg
 from icskg import resources
 from icskg.cli import main
 from icskg.namespaces import ICS, INTEREST_KIND
-from icskg.validation import records_csv
+from icskg.validation import records_csv, validate
 from icskg.validation.inputs import Input, InputError, load
 from tests.test_validate_inputs import upload
 
@@ -40,15 +39,15 @@ def edited(path, change) -> bytes:
 
 @pytest.mark.parametrize("path", RECORDS, ids=[p.name for p in RECORDS])
 def test_each_documented_example_validates(path):
-    report = icskg.validate(path, REGIMES, DAY)
+    report = validate(path, REGIMES, DAY)
     assert report.counts()["Violation"] == 0, [(f.rule, f.message) for f in report.findings]
     assert report.triples > 20
 
 
 def test_a_board_and_its_records_checked_together_conform():
-    report = icskg.validate([BOARD, *RECORDS], REGIMES, DAY)
+    report = validate([BOARD, *RECORDS], REGIMES, DAY)
     assert report.counts()["Violation"] == 0 and report.counts()["Warning"] == 0
-    alone = icskg.validate(EXAMPLES / "icb-meetings.csv", REGIMES, DAY)
+    alone = validate(EXAMPLES / "icb-meetings.csv", REGIMES, DAY)
     # the meetings file alone knows no chair of the audit committee; with the board it does
     assert "ICB-COMMITTEE-CHAIRS" in {f.rule for f in alone.findings}
 
@@ -83,13 +82,13 @@ def test_a_breach_across_two_files_is_found():
     register = edited(RECORDS[0], lambda r: None if r["name"] == "Jordan Sample" else r)
     icb = b"<urn:icskg:local:icb> a <https://w3id.org/icskg/def/IntegratedCareBoard> .\n"
     inputs = [Input(BOARD.read_bytes(), "board.csv"), Input(register, "interests.csv"), Input(icb, "icb.ttl")]
-    found = [f for f in icskg.validate(inputs, "hca2022", DAY).findings
+    found = [f for f in validate(inputs, "hca2022", DAY).findings
              if f.rule == "ICB-REGISTER-OF-INTERESTS"]
     assert [f.focus_label for f in found] == ["Jordan Sample: Partner member for local authorities"]
     assert "Jordan Sample has no declaration" in found[0].message
     complete = [Input(BOARD.read_bytes(), "board.csv"), Input(RECORDS[0].read_bytes(), "interests.csv"),
                 Input(icb, "icb.ttl")]
-    assert not [f for f in icskg.validate(complete, "hca2022", DAY).findings
+    assert not [f for f in validate(complete, "hca2022", DAY).findings
                 if f.rule == "ICB-REGISTER-OF-INTERESTS"]
 
 
@@ -126,7 +125,7 @@ def test_the_cli_and_the_web_take_the_four_files_together(client):
                       *((p.name, p.read_bytes()) for p in [BOARD, *RECORDS]))
     body = response.get_json()
     assert response.status_code == 200 and body["summary"]["Violation"] == 0
-    assert body["triples"] == icskg.validate([BOARD, *RECORDS], "hca2022", DAY).triples
+    assert body["triples"] == validate([BOARD, *RECORDS], "hca2022", DAY).triples
     pasted = client.post("/validate", data={"data": RECORDS[1].read_text(encoding="utf-8"),
                                             "regime": "guidance", "as_of": DAY})
     assert pasted.status_code == 200 and pasted.get_json()["triples"] > 20  # recognised as the meetings CSV

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 
 from icskg import resources
-from icskg.validate import prepared, store_graph, validate_graph
+from icskg.validation.check import prepared, store_graph, validate_graph
 from icskg.validation.inputs import Input, load
 from icskg.validation.regimes import regimes
 from icskg.validation.report import sort_key

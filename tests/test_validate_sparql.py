@@ -15,7 +15,7 @@ from rdflib.plugins.sparql.sparql import Query
 
 from icskg import resources
 from icskg.namespaces import sparql_prologue
-from icskg.validate import prepared
+from icskg.validation.check import prepared
 from icskg.validation.inputs import Input, load
 from icskg.validation.regimes import regimes, shapes_graph
 from icskg.validation.sparql_cache import join_order, planned
@@ -83,7 +83,7 @@ def test_validations_at_the_same_time_leave_rdflib_as_it_was():
     from rdflib.plugins.sparql import CUSTOM_EVALS
     from rdflib.plugins.sparql.processor import SPARQLProcessor
 
-    from icskg.validate import validate
+    from icskg.validation import validate
 
     before = (dict(CUSTOM_EVALS), SPARQLProcessor.query, Graph.query)
     board = Input.from_path(resources.EXAMPLES_DIR / "icb-breaches.ttl")

@@ -12,8 +12,8 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
-import icskg
 from icskg import resources
+from icskg.validation import validate
 from icskg.web import create_app
 from tests.test_validate import Canary
 
@@ -24,7 +24,7 @@ QUERY = "?regime=hca2022&as_of=2024-01-01"
 
 @pytest.fixture(scope="module")
 def library() -> set[tuple[str, str, str]]:
-    report = icskg.validate(BREACHES, "hca2022", "2024-01-01")
+    report = validate(BREACHES, "hca2022", "2024-01-01")
     return {(f.rule, f.focus, f.severity) for f in report.findings}
 
 
@@ -192,7 +192,7 @@ def test_the_report_is_written_by_the_bounded_child():
                                        formats=["turtle", "csv"])
     assert len(report.graph) == 0, "the report's graph stayed in the child"
     assert set(written) == {"turtle", "csv"}
-    library = icskg.validate(BREACHES, "hca2022", "2024-01-01")
+    library = validate(BREACHES, "hca2022", "2024-01-01")
     assert isomorphic(Graph().parse(data=written["turtle"], format="turtle"),
                       Graph().parse(data=render(library, "turtle"), format="turtle"))
     assert written["csv"] == render(library, "csv")

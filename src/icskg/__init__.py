@@ -1,9 +1,10 @@
-"""icskg: the knowledge graph of England's NHS Integrated Care Systems."""
+"""icskg: the knowledge graph of England's NHS Integrated Care Systems.
+
+Importing the package imports nothing else, so ``import icskg.<module>`` costs only that module
+and what it needs (a query process does not load pySHACL). Validation is
+:func:`icskg.validation.validate`.
+"""
 
 __version__ = "0.1.0"
 
-# The one validation entry point, for ``icskg.validate(...)`` (the module is icskg.validate too;
-# importing the function here makes the package attribute the function).
-from icskg.validate import validate
-
-__all__ = ["__version__", "validate"]
+__all__ = ["__version__"]

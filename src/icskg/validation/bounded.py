@@ -24,6 +24,7 @@ from rdflib import Graph
 
 from icskg import killable
 from icskg.killable import Budget, Pool
+from icskg.validation.check import validate
 from icskg.validation.inputs import Input, InputError
 from icskg.validation.regimes import regimes, shapes_graph
 from icskg.validation.render import render
@@ -51,9 +52,8 @@ class ValidationFault(RuntimeError):
 
 
 def warm() -> None:
-    """What every validation reads, read once per worker: pySHACL, the ontology and the shapes."""
-    import icskg.validate  # noqa: F401  (pySHACL; kept out of the web worker that starts the pool)
-
+    """What every validation reads, read once per worker: the ontology and the shapes (pySHACL
+    comes with this module)."""
     ontology()
     for regime_id in regimes():
         shapes_graph(regime_id)
@@ -62,8 +62,6 @@ def warm() -> None:
 def _validate(inputs: list[Input], regime: list[str], as_of: date | None, today: date | None,
               max_bytes: int | None, formats: list[str]) -> tuple:
     """The task: validate and write the report; ``("input", message)`` for data that cannot be read."""
-    from icskg.validate import validate
-
     try:
         report = validate(inputs, regime, as_of, today=today, max_bytes=max_bytes)
         written = {fmt: render(report, fmt) for fmt in formats}
@@ -98,7 +96,7 @@ def validate_bounded(
     formats: Sequence[str] = (),
     processes: int = 2,
 ) -> tuple[ValidationReport, dict[str, str]]:
-    """:func:`icskg.validate.validate` in a killable worker; returns the report (without its RDF
+    """:func:`icskg.validation.validate` in a killable worker; returns the report (without its RDF
     graph) and the report written in each of ``formats`` (see :func:`render`), both within
     ``seconds``.
 

@@ -1,4 +1,4 @@
-"""``icskg validate``: the command-line face of :func:`icskg.validate`.
+"""``icskg validate``: the command-line face of :func:`icskg.validation.validate`.
 
 Exit status: 0 the data conforms (Warnings and Info allowed), 1 a Violation was found, 2 anything
 else (no data, unreadable input, unknown regime, bad date, even a fault in icskg), with a one-line
@@ -14,7 +14,13 @@ import click
 
 from icskg.config import load_settings
 from icskg.store import StoreError, open_store
-from icskg.validate import DEFAULT_REGIME, ValidationReport, parse_day, validate, validate_store
+from icskg.validation.check import (
+    DEFAULT_REGIME,
+    ValidationReport,
+    parse_day,
+    validate,
+    validate_store,
+)
 from icskg.validation.inputs import INPUT_FORMATS, Input
 from icskg.validation.regimes import regime, regimes
 from icskg.validation.render import REPORT_FORMATS, render

@@ -17,7 +17,7 @@ from rdflib.namespace import SKOS
 
 from icskg.namespaces import sparql_prologue
 from icskg.store import Store
-from icskg.validate import store_graph, validate_graph
+from icskg.validation.check import store_graph, validate_graph
 from icskg.validation.regimes import common_graph
 from icskg.validation.report import SEVERITIES, Finding, ValidationReport
 

@@ -64,7 +64,7 @@ class Finding:
 
 @dataclass
 class ValidationReport:
-    """The outcome of :func:`icskg.validate`: conforms unless a Violation was found."""
+    """The outcome of :func:`icskg.validation.validate`: conforms unless a Violation was found."""
 
     regimes: tuple[str, ...]
     as_of: dict[str, date | None]

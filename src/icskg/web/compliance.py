@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from icskg import __version__
 from icskg.formats import spreadsheet_safe
-from icskg.validate import parse_day
+from icskg.validation import parse_day
 from icskg.validation.compliance_cache import Busy, ComplianceCache, Unavailable
 from icskg.validation.regimes import regimes
 from icskg.web import current_store, error_response

@@ -22,7 +22,7 @@ from werkzeug.formparser import parse_form_data
 from werkzeug.http import parse_accept_header
 
 from icskg import __version__
-from icskg.validate import DEFAULT_REGIME, parse_day
+from icskg.validation import DEFAULT_REGIME, parse_day
 from icskg.validation.board_csv import TEMPLATE_HEADER
 from icskg.validation.bounded import (
     ValidationBusy,

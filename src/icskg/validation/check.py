@@ -1,7 +1,8 @@
 """Check ICS governance data against the statutory rules; every finding cites its provision.
 
-:func:`validate` is the one entry point: the CLI (``icskg validate``) and the web app
-(``/validate``, ``/compliance``) both call it, and it never prints. It reads the data without
+:func:`validate` (public as :func:`icskg.validation.validate`) is the one entry point: the CLI
+(``icskg validate``) and the web app (``/validate``, ``/compliance``) both call it, and it never
+prints. It reads the data without
 fetching anything (see :mod:`icskg.validation.inputs`), adds the ontology (so classes and role
 hierarchies are known), keeps for each regime only what was in force on the chosen day (see
 :mod:`icskg.validation.snapshot`) and runs that regime's shapes from ``shapes/`` with pySHACL:
