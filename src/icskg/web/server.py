@@ -9,6 +9,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from icskg.config import Settings
+from icskg.validation import bounded
 from icskg.web.worker import BufferingWorker
 
 
@@ -50,8 +51,11 @@ def cannot_listen(host: str, port: int) -> str | None:
 
 
 def _warm(worker: Any) -> None:
-    """Start a new worker's query processes before it takes requests, so that the first query
-    it is sent does not wait for them (seconds on a busy machine)."""
+    """Start a new worker's query and validation processes before it takes requests, so that the
+    first query or upload it is sent does not wait for them (seconds on a busy machine); they warm
+    up in the background."""
+    settings = worker.wsgi.extensions["icskg.settings"]
+    bounded.pool(settings.query_memory_mb, settings.validation_processes)
     warm = getattr(worker.wsgi.extensions["icskg.store"], "warm", None)
     if warm is not None:
         try:
