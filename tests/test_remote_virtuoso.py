@@ -325,6 +325,20 @@ def test_row_and_time_limits(pushed):
     assert list(pushed.query(sparql_prologue() + REPRESENTATIVE["count ICBs"]).rows()) == [("42",)]
 
 
+def test_answers_are_cut_within_the_byte_limit_as_the_embedded_store_cuts_them(pushed, store):
+    """A server's answer is held in memory only up to a bound: the answer icskg returns is cut at
+    a whole row like the embedded store's, and one far past the bound is refused unread."""
+    icbs = sparql_prologue() + REPRESENTATIVE["ICBs by name"]
+    within = Limits(timeout=30, max_rows=100, max_bytes=1000)
+    cut = pushed.query(icbs, limits=within)
+    assert cut.limit_hit == "bytes=1000" and len(cut.payload) <= 1000
+    assert cut.payload == store.query(icbs, limits=within).payload
+    rows = list(cut.rows())
+    assert 0 < len(rows) < 42 and rows == list(pushed.query(icbs).rows())[:len(rows)]
+    with pytest.raises(QueryEvaluationError, match="larger than the 100 bytes icskg returns"):
+        pushed.query(icbs, limits=Limits(timeout=30, max_rows=100, max_bytes=100))
+
+
 def test_wrong_credentials_are_a_clear_error(virtuoso):
     intruder = RemoteStore(virtuoso.sparql_auth, virtuoso.graph_store, user="dba", password="wrong")
     with pytest.raises(StoreError, match="refused the credentials"):

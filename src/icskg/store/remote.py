@@ -23,7 +23,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 import requests
@@ -58,6 +58,11 @@ NO_GRAPH = "urn:icskg:no-graph"
 """Names an empty dataset part: a server given no graph would use all of its own instead."""
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
+WIRE_BYTES_PER_ANSWER_BYTE = 16
+"""How much bigger than the answer icskg returns the server's answer may be on the wire (SPARQL
+JSON repeats each variable's name and term type in every row): reading stops past that, so one
+query cannot fill icskg's memory with a server's answer."""
+ERROR_BODY_BYTES = 65_536
 CONNECT_SECONDS = 5.0
 GRACE_SECONDS = 5.0
 """How much longer than a server-side time limit the client waits for the server's own answer."""
@@ -97,6 +102,40 @@ def _reason(exc: BaseException) -> str:
         if known.lower() in text.lower():
             return known
     return type(exc).__name__
+
+
+class _Reply(NamedTuple):
+    """A server's answer, read within its byte bound."""
+
+    headers: Mapping[str, str]
+    content: bytes
+
+
+def _read_within(response: requests.Response, max_bytes: int | None) -> bytes | None:
+    """The body of a streamed ``response``, or None (the connection closed) past ``max_bytes``."""
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(chunk_size=65_536):
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                response.close()
+                return None
+            chunks.append(chunk)
+    except requests.exceptions.ConnectionError as exc:  # a read timeout while streaming
+        if isinstance(exc.args[0] if exc.args else None, ReadTimeoutError):
+            raise QueryTimeout(f"The SPARQL server at {response.url} stopped sending its answer. "
+                               "Narrow the query (more specific patterns, LIMIT).") from None
+        raise StoreError(f"The SPARQL server at {response.url} broke off its answer: "
+                         f"{_reason(exc)}.") from None
+    return b"".join(chunks)
+
+
+def _cut_to_bytes(payload: bytes, max_bytes: int | None) -> tuple[bytes, str | None]:
+    """An answer in line form cut at the last whole line within ``max_bytes``, as the embedded
+    store cuts it (the limit the client is told: ``bytes=N``)."""
+    if max_bytes is None or len(payload) <= max_bytes:
+        return payload, None
+    return payload[:payload.rfind(b"\n", 0, max_bytes) + 1], f"bytes={max_bytes}"
 
 
 def _first_line(text: str) -> str:
@@ -207,8 +246,9 @@ class RemoteStore(Store):
         return response
 
     def _ask(self, text: str, form: str, defaults: list[str], named: list[str],
-             seconds: float | None = None) -> requests.Response:
-        """Send one query over the SPARQL 1.1 Protocol (URL-encoded POST) with its dataset."""
+             seconds: float | None = None, max_bytes: int | None = None) -> _Reply:
+        """Send one query over the SPARQL 1.1 Protocol (URL-encoded POST) with its dataset; an
+        answer past ``max_bytes`` times :data:`WIRE_BYTES_PER_ANSWER_BYTE` is refused unread."""
         dialect = self.dialect
         data = [("query", dialect.prepare(text, form))]
         data += [("default-graph-uri", g) for g in defaults or [NO_GRAPH]]
@@ -218,11 +258,18 @@ class RemoteStore(Store):
         data += list(extra.items())
         accept = RESULTS_JSON if form in ("SELECT", "ASK") else NTRIPLES
         response = self._send(self._reads, "POST", self.endpoint, data=data,
-                              headers={"Accept": accept},
+                              headers={"Accept": accept}, stream=True,
                               seconds=read + GRACE_SECONDS if extra else read)
         if response.status_code == 200:
-            return response
-        message = _first_line(response.text)
+            wire = max_bytes * WIRE_BYTES_PER_ANSWER_BYTE if max_bytes is not None else None
+            content = _read_within(response, wire)
+            if content is None:
+                raise QueryEvaluationError(
+                    f"The answer is larger than the {max_bytes:,} bytes icskg returns for one query "
+                    f"(the server's answer passed {wire:,} bytes before it could be cut at a whole "
+                    "row). Add a LIMIT, or select fewer or shorter values.")
+            return _Reply(response.headers, content)
+        message = _first_line((_read_within(response, ERROR_BODY_BYTES) or b"").decode("utf-8", "replace"))
         if response.status_code == 400:
             raise QuerySyntaxError(f"the SPARQL server refused the query: {message}")
         if response.status_code == 500:
@@ -319,8 +366,9 @@ class RemoteStore(Store):
         if base_iri:
             text = f"BASE {_iri(base_iri)}\n{text}"
         started = time.monotonic()
+        max_bytes = limits.max_bytes if limits else None
         response = self._ask(text, shape.form, defaults, named,
-                             limits.timeout if limits else None)
+                             limits.timeout if limits else None, max_bytes)
         max_rows = limits.max_rows if limits else None
         if shape.form in ("SELECT", "ASK"):
             solutions, cut = self._solutions(response, max_rows)
@@ -329,10 +377,13 @@ class RemoteStore(Store):
         else:
             triples, cut = self._triples(response, max_rows)
             kind, payload = "graph", ox.serialize(triples, format=WIRE["graph"])
+        if kind != "boolean":
+            payload, cut_bytes = _cut_to_bytes(payload, max_bytes)
+            cut = cut_bytes or cut
         limit_hit = self.dialect.limit_hit(response.headers) or cut
         return LineResult(kind, payload, limit_hit, time.monotonic() - started)
 
-    def _solutions(self, response: requests.Response, max_rows: int | None
+    def _solutions(self, response: _Reply, max_rows: int | None
                    ) -> tuple[ox.QuerySolutions | ox.QueryBoolean, str | None]:
         """Parse a SELECT or ASK answer (repaired by the dialect), cut at ``max_rows``."""
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
@@ -351,7 +402,7 @@ class RemoteStore(Store):
         body = json.dumps(document).encode("utf-8")
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON), cut
 
-    def _triples(self, response: requests.Response, max_rows: int | None
+    def _triples(self, response: _Reply, max_rows: int | None
                  ) -> tuple[list[ox.Triple], str | None]:
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         fmt = by_name(media_type, RDF_FORMATS)
