@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import statistics
 from pathlib import Path
 
@@ -803,4 +804,18 @@ def write(results: dict, markdown_path: Path, plot_path: Path) -> None:
     plot(results, plot_path)
     relative = os.path.relpath(plot_path, markdown_path.parent)
     markdown_path.parent.mkdir(parents=True, exist_ok=True)
-    markdown_path.write_text(markdown(results, relative), encoding="utf-8")
+    text = markdown(results, relative)
+    kept = kept_sections(markdown_path)
+    if kept:  # sections other commands write (python -m bench oxigraph), before the method
+        text = text.replace("\n## How it was measured", "\n" + kept + "\n## How it was measured", 1)
+    markdown_path.write_text(text, encoding="utf-8")
+
+
+KEPT = re.compile(r"<!-- kept: (\S+) -->.*?<!-- /kept: \1 -->\n?", re.S)
+
+
+def kept_sections(path: Path) -> str:
+    """The sections of ``path`` another bench command wrote and a full run keeps."""
+    if not path.exists():
+        return ""
+    return "".join(m.group(0) for m in KEPT.finditer(path.read_text(encoding="utf-8")))

@@ -117,10 +117,11 @@ class Server:
 class Icskg(Server):
     name = "icskg serve"
 
-    def __init__(self, data_dir: Path, log: Path, cpu: int | None, data: list[Path] = ()) -> None:
+    def __init__(self, data_dir: Path, log: Path, cpu: int | None, data: list[Path] = (),
+                 env: dict | None = None) -> None:
         files = [part for path in data for part in ("--data", str(path))]
         super().__init__([str(VENV_BIN / "icskg"), "--data-dir", str(data_dir), "serve", "--port", "{port}",
-                          *files], log, "/healthz", cpu)
+                          *files], log, "/healthz", cpu, env=env)
 
 
 class BareStack(Server):

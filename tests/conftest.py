@@ -93,8 +93,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(data_dir: Path, store: EmbeddedStore) -> Iterator[str]:
-    """``icskg serve`` as README runs it (gunicorn), on a free loopback port; yields its base URL."""
+def live_server(live_server_process: tuple[str, int]) -> str:
+    """``icskg serve`` as README runs it (gunicorn), on a free loopback port: its base URL."""
+    return live_server_process[0]
+
+
+@pytest.fixture(scope="session")
+def live_server_process(data_dir: Path, store: EmbeddedStore) -> Iterator[tuple[str, int]]:
+    """``icskg serve`` as README runs it (gunicorn); yields its base URL and its process id."""
     port = free_port()
     env = {**os.environ, "ICSKG_DATA_DIR": str(data_dir), "ICSKG_WORKERS": "2"}
     log_path = data_dir / "server.log"
@@ -117,7 +123,7 @@ def live_server(data_dir: Path, store: EmbeddedStore) -> Iterator[str]:
             log.close()
             raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
         time.sleep(0.1)
-    yield base
+    yield base, process.pid
     process.terminate()
     try:
         process.wait(timeout=10)

@@ -18,6 +18,8 @@ from tests.processes import wait_until_idle
 
 CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 CHEAP = "ASK { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
+# Sends nothing until it ends, which it never does: only its time limit stops it.
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -152,3 +154,65 @@ def test_a_query_that_exhausts_memory_is_stopped_and_the_service_lives(data_dir,
     assert response.status_code in (400, 503), response.get_data(as_text=True)
     assert "memory" in response.get_data(as_text=True)
     assert client.get("/sparql", query_string={"query": CHEAP}).get_json()["boolean"] is True
+
+
+def _below_workers(master: int) -> list[int]:
+    """The processes below the web workers of ``icskg serve`` (query processes and their helpers)."""
+    from bench.memory import descendants
+
+    def parent(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                return int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError):
+            return -1
+
+    return [pid for pid in descendants(master) if pid != master and parent(pid) != master]
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_under_load_of_timed_out_queries_cheap_queries_are_answered_and_no_query_survives(
+        live_server_process):
+    """Issue 18: Oxigraph server's own timeout keeps a thread per query and stops answering under
+    load. icskg kills each timed-out query's process: while many endless queries time out, cheap
+    queries are answered, and afterwards no query is left running and no process is left over."""
+    import http.client
+    from urllib.parse import urlparse
+
+    base, master = live_server_process
+    server = urlparse(base)
+    statuses: list[int] = []
+
+    def endless(address: str) -> None:  # each from an address of its own (per-client lanes)
+        for _ in range(2):
+            connection = http.client.HTTPConnection(server.hostname, server.port, timeout=60,
+                                                    source_address=(address, 0))
+            connection.request("GET", "/sparql?" + urlencode({"query": ENDLESS, "timeout": "2"}))
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+            connection.close()
+
+    runners = [threading.Thread(target=endless, args=(f"127.0.0.{i}",)) for i in range(10, 14)]
+    for runner in runners:
+        runner.start()
+    cheap = urllib.request.Request(base + "/sparql?" + urlencode({"query": CHEAP}),
+                                   headers={"Accept": "application/sparql-results+json"})
+    answered = 0
+    while any(runner.is_alive() for runner in runners):
+        with urllib.request.urlopen(cheap, timeout=30) as answer:
+            assert answer.status == 200 and b"true" in answer.read()
+        answered += 1
+    for runner in runners:
+        runner.join()
+    assert answered >= 1
+    assert statuses == [503] * 8, statuses
+    left = _below_workers(master)
+    wait_until_idle(left)  # an endless query still running would keep its process busy
+    states = {pid: open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+              for pid in _below_workers(master) if os.path.exists(f"/proc/{pid}/stat")}
+    assert "Z" not in states.values(), states
+    settings = load_settings(environ={})
+    # each worker: its query processes and at most two helpers (forkserver, resource tracker)
+    assert len(states) <= 2 * (settings.query_processes + 2), states

@@ -1,0 +1,576 @@
+"""Oxigraph's own server as the anchor: icskg against the same engine's Rust HTTP server.
+
+    python -m bench oxigraph --scales 1      # about 6 minutes at x1; writes its section of BENCHMARKS.md
+
+Three HTTP systems answer issue 18's query mix over the same data, measured side by side in one
+run: for each query, each system in turn, so a change in the machine's load falls on all three.
+The servers are pinned to CPU 0 and ``wrk`` (one thread, 1 and 4 connections) to CPU 1.
+
+- **icskg**: ``icskg serve`` as README starts it, over the store ``icskg build`` made.
+- **Oxigraph server**: ``oxigraph serve-read-only --union-default-graph`` over a store that
+  ``oxigraph load`` filled from ``icskg export`` (N-Quads): the same engine and store format.
+- **rdflib-endpoint**: ``rdflib-endpoint serve`` of the same N-Quads (up to ``--rdflib-max-scale``).
+
+Then the timeout figure: each of icskg and ``oxigraph serve-read-only --timeout-s`` under cheap
+lookups from wrk plus clients sending queries that never end, with a probe asking a cheap query
+throughout. Oxigraph's timeout holds a thread per query for the whole timeout, so its thread
+count is capped (RLIMIT_NPROC, as an unprivileged user when the bench runs as root): when it
+runs out of threads it fails alone instead of taking the machine's process table with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import answers, environment, steps, wrk
+from bench.memory import descendants
+from bench.queries import MIX, PROLOGUE, QYG, Query
+from bench.report import NONE, TIMES
+from bench.servers import ACCEPT, VENV_BIN, Icskg, RdflibEndpoint, Server, query_path
+from bench.synth import synthesise
+from bench.systems import CallTimeout, HttpSystem
+from bench.timing import percentile, pin
+from icskg.resources import PROJECT_DIR
+
+BENCH_DIR = Path(__file__).resolve().parent
+OXIGRAPH = str(VENV_BIN / "oxigraph")
+SECTION = "issue-18-oxigraph"
+_BY_NAME = {q.name: q for q in MIX}
+
+# Issue 18's mix: two cheap lookups, a label scan, a full-scan CONSTRUCT, a grouping, a
+# three-pattern join and a count of everything.
+ANCHOR_MIX: tuple[Query, ...] = (
+    _BY_NAME["iri-lookup"],
+    _BY_NAME["code-lookup"],
+    _BY_NAME["label-search"],
+    Query("construct-scan", "CONSTRUCT of the node coded QYG (a scan of every triple)",
+          PROLOGUE + "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
+                     f'FILTER(STR(?s) = "{QYG}") }}', "graph"),
+    _BY_NAME["count-by-class"],
+    Query("join-3", "practices in the PCNs of QYG (three patterns)",
+          PROLOGUE + f"""SELECT ?practice ?pcn WHERE {{
+  ?pcn ics:withinIntegratedCareBoard <{QYG}> .
+  ?membership org:organization ?pcn ; org:member ?practice .
+}}""", "bindings"),
+    Query("count-all", "count of all triples",
+          "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "bindings"),
+)
+SYSTEMS = ("Oxigraph server", "icskg", "rdflib-endpoint")
+CONNECTIONS = (1, 4)
+# A query that never ends and sends nothing until it does (the count of a three-way cross
+# product), for the timeout figure: a streamed answer would be cut by icskg's byte cap instead.
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+# icskg's per-client lanes refuse a third request from one address to a worker (503 at once);
+# the load generator is one address, so they are off here, as behind a reverse proxy.
+ICSKG_ENV = {"ICSKG_CLIENT_SLOTS": "0"}
+NOBODY = 65534
+OXIGRAPH_THREADS = 4096
+
+
+class OxigraphServer(Server):
+    """``oxigraph serve-read-only`` with the union default graph, optionally ``--timeout-s``."""
+
+    name = "oxigraph serve-read-only"
+    endpoint = "/query"
+
+    def __init__(self, location: Path, log: Path, cpu: int | None, timeout_s: int | None = None) -> None:
+        command = [OXIGRAPH, "serve-read-only", "--location", str(location),
+                   "--bind", "127.0.0.1:{port}", "--union-default-graph"]
+        if timeout_s:
+            command += ["--timeout-s", str(timeout_s)]
+        super().__init__(_thread_capped(command), log, query_path("ASK { }", self.endpoint), cpu)
+
+
+def _thread_capped(command: list[str]) -> list[str]:
+    """``command`` with its threads capped. RLIMIT_NPROC counts every process and thread of the
+    user and does not bind root, so as root the server runs as nobody (its own count)."""
+    if os.geteuid() == 0:
+        return ["prlimit", f"--nproc={OXIGRAPH_THREADS}", "setpriv", f"--reuid={NOBODY}",
+                f"--regid={NOBODY}", "--clear-groups", *command]
+    mine = sum(1 for _ in Path("/proc").glob("[0-9]*/task/*")) if Path("/proc").exists() else 0
+    return ["prlimit", f"--nproc={mine + OXIGRAPH_THREADS}", *command]
+
+
+def _threads(pid: int) -> int:
+    """Threads of the server process (the one below prlimit/setpriv, which exec)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def oxigraph_load(location: Path, nquads: Path, log: Path) -> dict:
+    """``oxigraph load`` of icskg's export into a fresh store, made readable by the server's user."""
+    if location.exists():
+        subprocess.run(["rm", "-rf", str(location)], check=True)
+    seconds = steps.run_timed([OXIGRAPH, "load", "--location", str(location), "--file", str(nquads)], log)
+    for path in (location, *location.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return {"seconds": seconds, "store_bytes": steps.size_bytes(location),
+            "command": f"oxigraph load --location {location} --file {nquads}"}
+
+
+# measuring ---------------------------------------------------------------------------------------
+def _lua(system: HttpSystem, q: Query) -> str:
+    return wrk.script(query_path(q.text, system.server.endpoint), ACCEPT[q.kind])
+
+
+def _measure(system: HttpSystem, q: Query, seconds: float, call_limit: float, cpu: int | None) -> dict:
+    started = time.perf_counter()
+    try:
+        body = system.first(q, call_limit)
+    except CallTimeout as exc:
+        return {"skipped": str(exc)}
+    except Exception as exc:  # a failing system is reported, not fatal
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    first = time.perf_counter() - started
+    entry: dict = {"first_seconds": first, "answer": answers.read(q.kind, body), "stats": {}}
+    lua = _lua(system, q)
+    for c in CONNECTIONS:
+        if first * 3 > seconds:  # too slow for a window: the first call is the measurement
+            entry["stats"][str(c)] = ({"connections": 1, "calls": 1, "per_second": 1 / first,
+                                       "p50_ms": first * 1000, "p99_ms": first * 1000, "errors": 0,
+                                       "first_call": True} if c == 1 else
+                                      {"skipped": f"one call takes {first:.1f} s"})
+            continue
+        wrk.run(system.server.port, lua, c, 1, cpu)  # warm-up: connections, caches, query processes
+        entry["stats"][str(c)] = wrk.run(system.server.port, lua, c, seconds, cpu,
+                                         timeout=max(30.0, call_limit))
+    return entry
+
+
+def _warm_icskg(system: HttpSystem, cpu: int | None) -> None:
+    """Each icskg worker starts its query processes on its first queries: until none is new."""
+    lua = _lua(system, ANCHOR_MIX[0])
+    counts: list[int] = []
+    while len(counts) < 10 and (len(counts) < 3 or counts[-1] != counts[-2]):
+        wrk.run(system.server.port, lua, 4, 1, cpu)
+        counts.append(len(descendants(system.server.process.pid)))
+
+
+def compare(per_system: dict) -> None:
+    """Check each system's answers against Oxigraph server's, then keep only the verdicts."""
+    found = {name: {q: e.pop("answer") for q, e in per_query.items() if "answer" in e}
+             for name, per_query in per_system.items()}
+    reference = found.get("Oxigraph server", {})
+    for name, per_query in found.items():
+        for qname, answer in per_query.items():
+            entry = per_system[name][qname]
+            entry["rows"] = answer.count
+            if name != "Oxigraph server" and qname in reference:
+                entry["differs"] = answer.differs_from(reference[qname])
+
+
+def throughput(plan: argparse.Namespace, work: Path, logs: Path, scale: int, data_dir: Path,
+               nquads: Path, oxi_store: Path, cpus: tuple[int | None, int | None]) -> dict:
+    server_cpu, client_cpu = cpus
+    systems = {
+        "icskg": HttpSystem("icskg", lambda: Icskg(data_dir, logs / f"icskg-x{scale}.log", server_cpu,
+                                                   env=ICSKG_ENV)),
+        "Oxigraph server": HttpSystem("Oxigraph server", lambda: OxigraphServer(
+            oxi_store, logs / f"oxigraph-x{scale}.log", server_cpu)),
+    }
+    if scale <= plan.rdflib_max_scale:
+        systems["rdflib-endpoint"] = HttpSystem("rdflib-endpoint", lambda: RdflibEndpoint(
+            nquads, logs / f"rdflib-endpoint-x{scale}.log", server_cpu))
+    try:
+        _warm_icskg(systems["icskg"], client_cpu)
+        out: dict = {name: {} for name in systems}
+        for q in ANCHOR_MIX:
+            if plan.queries and q.name not in plan.queries:
+                continue
+            for name in SYSTEMS:
+                if name in systems:
+                    _say(f"x{scale} {q.name}: {name}")
+                    out[name][q.name] = _measure(systems[name], q, plan.seconds, plan.call_limit, client_cpu)
+        compare(out)
+        return out
+    finally:
+        for system in systems.values():
+            system.close()
+
+
+# the timeout figure --------------------------------------------------------------------------------
+def _probe(port: int, path: str, accept: str, stop: threading.Event, out: list) -> None:
+    """A cheap query every 0.1 s from its own address (icskg keeps lanes per client address)."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        ok = False
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3,
+                                              source_address=("127.0.0.3", 0))
+            conn.request("GET", path, headers={"Accept": accept})
+            response = conn.getresponse()
+            response.read()
+            ok = response.status == 200
+            conn.close()
+        except OSError:
+            pass
+        out.append((started, ok, time.perf_counter() - started))
+        stop.wait(0.1)
+
+
+def _endless(port: int, path: str, stop: threading.Event, statuses: list) -> None:
+    """Send the endless query again and again from another address; keep each status."""
+    while not stop.is_set():
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120,
+                                              source_address=("127.0.0.2", 0))
+            conn.request("GET", path, headers={"Accept": ACCEPT["bindings"]})
+            response = conn.getresponse()
+            response.read(1 << 20)
+            statuses.append(str(response.status))
+            conn.close()
+        except OSError as exc:
+            statuses.append(type(exc).__name__)
+            stop.wait(0.2)
+
+
+def under_load(server: Server, timeout_s: int, seconds: float, client_cpu: int | None,
+               query_pids: Callable[[], list[int]] | None = None) -> dict:
+    """Cheap lookups from wrk (4 connections), 4 clients sending endless queries and the probe,
+    for ``seconds``; then whether the server still answers, and its threads or query processes."""
+    cheap = ANCHOR_MIX[0]
+    cheap_path = query_path(cheap.text, server.endpoint)
+    before = set(query_pids()) if query_pids else set()
+    stop, probes, statuses = threading.Event(), [], []
+    endless_path = query_path(ENDLESS, server.endpoint)
+    workers = [threading.Thread(target=_probe,
+                                args=(server.port, cheap_path, ACCEPT["bindings"], stop, probes))]
+    workers += [threading.Thread(target=_endless, args=(server.port, endless_path, stop, statuses))
+                for _ in range(4)]
+    peak = [0]
+
+    def watch() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _threads(server.process.pid))
+            stop.wait(0.1)
+
+    workers.append(threading.Thread(target=watch))
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    load = wrk.run(server.port, wrk.script(cheap_path, ACCEPT["bindings"]), 4, seconds, client_cpu,
+                   timeout=5)
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=150)
+    last = [ok for t, ok, _ in probes if t - started > seconds * 0.75]
+    latencies = sorted(s for _, ok, s in probes if ok)
+    after_status = None
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", cheap_path, headers={"Accept": ACCEPT["bindings"]})
+        after_status = conn.getresponse().status
+        conn.close()
+    except OSError as exc:
+        after_status = type(exc).__name__
+    out = {
+        "timeout_s": timeout_s, "seconds": seconds, "cheap_load": load,
+        "probes": len(probes), "probes_ok": sum(ok for _, ok, _ in probes),
+        "last_quarter": [sum(last), len(last)],
+        "probe_p50_ms": percentile(latencies, 0.5) * 1000 if latencies else math.nan,
+        "probe_p99_ms": percentile(latencies, 0.99) * 1000 if latencies else math.nan,
+        "endless": {s: statuses.count(s) for s in sorted(set(statuses))},
+        "answers_after": after_status, "peak_threads": peak[0],
+        "alive_after": server.process.poll() is None,
+    }
+    if query_pids:
+        time.sleep(1)  # let the replacement processes start
+        after = set(query_pids())
+        gone = before - after
+        out["query_processes_replaced"] = len(gone)
+        out["replaced_still_running"] = sum(1 for pid in gone if _running(pid))
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def timeouts(data_dir: Path, oxi_store: Path, logs: Path, timeout_s: int, seconds: float,
+             cpus: tuple[int | None, int | None]) -> dict:
+    server_cpu, client_cpu = cpus
+    out = {}
+    _say(f"timeouts: Oxigraph server --timeout-s {timeout_s} under load")
+    with OxigraphServer(oxi_store, logs / "oxigraph-timeout.log", server_cpu, timeout_s) as server:
+        out["Oxigraph server"] = under_load(server, timeout_s, seconds, client_cpu)
+    _say(f"timeouts: icskg (ICSKG_QUERY_TIMEOUT={timeout_s}) under load")
+    limit = {**ICSKG_ENV, "ICSKG_QUERY_TIMEOUT": str(timeout_s)}
+    with Icskg(data_dir, logs / "icskg-timeout.log", server_cpu, env=limit) as server:
+        master = server.process.pid
+
+        def query_pids() -> list[int]:
+            """Everything below the web workers: a killed query process is gone from it."""
+            tree = descendants(master)
+            return [pid for pid in tree if pid != master and _parent(pid) != master]
+
+        wrk.run(server.port, wrk.script(query_path(ANCHOR_MIX[0].text), ACCEPT["bindings"]), 4, 2, client_cpu)
+        out["icskg"] = under_load(server, timeout_s, seconds, client_cpu, query_pids)
+    return out
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError):
+        return -1
+
+
+# the run -------------------------------------------------------------------------------------------
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run(plan: argparse.Namespace) -> dict:
+    work: Path = plan.work
+    logs = work / "logs"
+    cpus = (0, 1) if not plan.no_pin and (os.cpu_count() or 1) >= 2 else (None, None)
+    if cpus[1] is not None:
+        pin(cpus[1])
+    results: dict = {"meta": environment.describe(*cpus), "seconds": plan.seconds, "scales": {},
+                     "queries": {q.name: {"what": q.what, "text": q.text} for q in ANCHOR_MIX}}
+    results["meta"]["versions"]["oxigraph"] = subprocess.run(
+        [OXIGRAPH, "--version"], capture_output=True, text=True).stdout.strip()
+    work.mkdir(parents=True, exist_ok=True)
+    x1 = work / "x1"
+    _say("icskg build")
+    subprocess.run(["rm", "-rf", str(x1)], check=True)
+    results["build"] = steps.build(x1, logs / "build.log")
+    real = work / "x1.nq"
+    results["export"] = steps.export(x1, real, logs / "export.log")
+    for scale in plan.scales:
+        source, data_dir = real, x1
+        if scale != 1:
+            source = work / f"x{scale}.nq"
+            _say(f"synthesising x{scale} and loading it into icskg")
+            synthesise(real, scale, source)
+            loaded = steps.load(work / f"x{scale}", source, logs / f"load-x{scale}.log", cpus[0])
+            data_dir = loaded["data_dir"]
+        _say(f"x{scale}: oxigraph load")
+        oxi_store = work / f"oxigraph-x{scale}"
+        entry = {"oxigraph_load": oxigraph_load(oxi_store, source, logs / "oxigraph-load.log"),
+                 "loadavg_before": os.getloadavg()}
+        entry["systems"] = throughput(plan, work, logs, scale, data_dir, source, oxi_store, cpus)
+        entry["loadavg_after"] = os.getloadavg()
+        if scale == plan.scales[0]:
+            entry["timeouts"] = timeouts(data_dir, oxi_store, logs, plan.timeout_s, plan.load_seconds, cpus)
+            entry["loadavg_after_timeouts"] = os.getloadavg()
+        results["scales"][str(scale)] = entry
+        if scale != 1:
+            source.unlink(missing_ok=True)
+    results["meta"]["loadavg_after"] = os.getloadavg()
+    results["meta"]["seconds"] = time.perf_counter() - results["meta"].pop("_started")
+    return results
+
+
+# the report ----------------------------------------------------------------------------------------
+def _rate(stats: dict | None) -> float | None:
+    if not stats or "per_second" not in stats or stats.get("errors"):
+        return None
+    return stats["per_second"]
+
+
+def _fmt_rate(value: float | None) -> str:
+    if value is None:
+        return NONE
+    return f"{value:,.0f}/s" if value >= 100 else f"{value:.3g}/s"
+
+
+def _pct(a: float | None, b: float | None) -> str:
+    return f"{a / b:.0%}" if a and b else NONE
+
+
+def _x(a: float | None, b: float | None) -> str:
+    return f"{a / b:.3g}{TIMES}" if a and b else NONE
+
+
+def _geomean(values: list[float]) -> float | None:
+    values = [v for v in values if v and v > 0]
+    return math.exp(sum(map(math.log, values)) / len(values)) if values else None
+
+
+def _cell(per: dict, stats: dict, name: str) -> str:
+    """One system's rate and p50 for one query, or why there is none."""
+    e, s = per[name], stats[name]
+    if e is None:
+        return "not run"
+    if "skipped" in e or "error" in e:
+        return "no answer" if "skipped" in e else "error"
+    if not s or "skipped" in s:
+        return NONE
+    if s.get("error") or s.get("errors"):
+        return "error"
+    return f"{_fmt_rate(s['per_second'])} ({s['p50_ms']:.3g} ms)"
+
+
+def markdown(results: dict) -> str:
+    meta = results["meta"]
+    lines = [
+        f"<!-- kept: {SECTION} -->",
+        "## Against Oxigraph server (issue 18)",
+        "",
+        f"Written by `{meta['command']}` on {meta['date']} (commit {meta['commit']}"
+        f"{', with uncommitted changes' if meta['tree_changed'] else ''}); raw figures in "
+        "`bench/oxigraph.json`. Each server pinned to CPU 0, `wrk -t1` with 1 and 4 connections on "
+        f"CPU 1, {results['seconds']:g} s per query after a 1 s warm-up, the three systems in turn "
+        "for each query. Oxigraph server is `oxigraph serve-read-only --union-default-graph` over a "
+        "store `oxigraph load` filled from `icskg export`. "
+        f"Versions: {meta['versions'].get('oxigraph')}, pyoxigraph {meta['versions']['pyoxigraph']}, "
+        f"rdflib-endpoint {meta['versions']['rdflib-endpoint']}. Load average (1, 5, 15 min) before: "
+        + ", ".join(f"{x:.2f}" for x in meta["loadavg_before"]) + "; after: "
+        + ", ".join(f"{x:.2f}" for x in meta["loadavg_after"]) + " (2 cores shared with other work).",
+        "",
+    ]
+    for scale, entry in results["scales"].items():
+        systems = entry["systems"]
+        lines += [f"### x{scale}", "",
+                  "Requests per second (p50 latency) at 1 and 4 connections; icskg as a fraction of "
+                  "Oxigraph server (throughput; for latency, Oxigraph's p50 over icskg's) and "
+                  "as a multiple of rdflib-endpoint.", "",
+                  "| query | c | Oxigraph server | icskg | rdflib-endpoint | icskg / Oxigraph: throughput "
+                  "| latency | icskg / rdflib-endpoint | answers |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        ratios: dict[str, dict[str, list[float]]] = {c: {"ox": [], "rdf": []} for c in ("1", "4")}
+        for q in ANCHOR_MIX:
+            per = {name: systems.get(name, {}).get(q.name) for name in SYSTEMS}
+            if per["icskg"] is None:
+                continue
+            for c in ("1", "4"):
+                stats = {name: (e or {}).get("stats", {}).get(c) for name, e in per.items()}
+                rates = {name: _rate(s) for name, s in stats.items()}
+
+                agree = [per[n].get("differs") for n in ("icskg", "rdflib-endpoint") if per[n]]
+                verdict = "same" if all(d is None for d in agree) else "; ".join(d for d in agree if d)
+                agreed = per["icskg"].get("differs") is None
+                ox, ic, rd = rates["Oxigraph server"], rates["icskg"], rates["rdflib-endpoint"]
+                latency = NONE
+                if stats["icskg"] and stats["Oxigraph server"] and ic and ox:
+                    latency = _pct(stats["Oxigraph server"]["p50_ms"], stats["icskg"]["p50_ms"])
+                if agreed and ic and ox:
+                    ratios[c]["ox"].append(ic / ox)
+                if agreed and ic and rd and (per["rdflib-endpoint"] or {}).get("differs") is None:
+                    ratios[c]["rdf"].append(ic / rd)
+                cells = " | ".join(_cell(per, stats, name) for name in SYSTEMS)
+                lines.append(f"| `{q.name}` | {c} | {cells} | {_pct(ic, ox)} | {latency} | {_x(ic, rd)} | "
+                             f"{verdict if c == '1' else ''} |")
+        lines.append("")
+        for c in ("1", "4"):
+            g_ox, g_rdf = _geomean(ratios[c]["ox"]), _geomean(ratios[c]["rdf"])
+            lines.append(f"- Geometric mean at {c} connection{'s' if c != '1' else ''}: icskg "
+                         f"{NONE if g_ox is None else f'{g_ox:.0%}'} of Oxigraph server's throughput "
+                         f"({len(ratios[c]['ox'])} queries), "
+                         f"{NONE if g_rdf is None else f'{g_rdf:.3g}{TIMES}'} rdflib-endpoint's "
+                         f"({len(ratios[c]['rdf'])} queries).")
+        load = entry["oxigraph_load"]
+        lines += [f"- `oxigraph load` of the export: {load['seconds']:.2f} s, store "
+                  f"{load['store_bytes'] / 1e6:.0f} MB. Load average during: "
+                  + ", ".join(f"{x:.2f}" for x in entry["loadavg_after"]) + ".", ""]
+        if "timeouts" in entry:
+            lines += _timeout_lines(entry["timeouts"])
+    lines += ["To rerun (about 6 minutes at x1; `--scales 1,10` adds x10, `--seconds` sets the window, "
+              "`--queries` a subset):", "", "```sh", ".venv/bin/python -m bench oxigraph --scales 1",
+              "```", f"<!-- /kept: {SECTION} -->", ""]
+    return "\n".join(lines)
+
+
+def _timeout_lines(found: dict) -> list[str]:
+    ox, ic = found.get("Oxigraph server", {}), found.get("icskg", {})
+    t = ic.get("timeout_s") or ox.get("timeout_s")
+    lines = [f"#### Timeouts under load ({t} s limit)", "",
+             f"For {ic.get('seconds', 0):g} s: `wrk -c4` sends a cheap lookup (`iri-lookup`) as fast as "
+             "it is answered, four clients from another address send a query that never ends "
+             f"(`{ENDLESS}`), and a probe from a third address asks the cheap lookup every 0.1 s "
+             f"(3 s to answer). Oxigraph server runs with `--timeout-s {t}` and at most "
+             f"{OXIGRAPH_THREADS:,} threads; icskg with `ICSKG_QUERY_TIMEOUT={t}`. "
+             "icskg runs with `ICSKG_CLIENT_SLOTS=0` here and above (wrk is one address).", "",
+             "| | Oxigraph server `--timeout-s` | icskg |", "|---|---:|---:|"]
+
+    def both(label: str, get) -> None:
+        lines.append(f"| {label} | {get(ox) if ox else NONE} | {get(ic) if ic else NONE} |")
+
+    def cheap(e: dict) -> str:
+        load = e["cheap_load"]
+        if "error" in load:
+            return load["error"][:60]
+        return f"{load['per_second']:,.0f}/s, {load['errors']:,} errors"
+
+    both("cheap lookups answered (wrk, 4 connections)", cheap)
+    both("probes answered", lambda e: f"{e['probes_ok']} of {e['probes']}")
+    both("probes answered in the last quarter", lambda e: f"{e['last_quarter'][0]} of {e['last_quarter'][1]}")
+    both("probe p50 / p99", lambda e: f"{e['probe_p50_ms']:.3g} / {e['probe_p99_ms']:.3g} ms")
+    both("endless queries: answers", lambda e: ", ".join(f"{k}: {v}" for k, v in e["endless"].items()))
+    both("answers a cheap query after the load", lambda e: str(e["answers_after"]))
+    both("peak threads (server process)", lambda e: f"{e['peak_threads']:,}")
+    lines.append(f"| query processes replaced (killed at the limit) / still running | {NONE} | "
+                 f"{ic.get('query_processes_replaced', NONE)} / {ic.get('replaced_still_running', NONE)} |")
+    lines.append("")
+    return lines
+
+
+def write_section(text: str, path: Path) -> None:
+    """Put the section into ``path``: in place of its earlier version, else before "How it was
+    measured" (``python -m bench run`` keeps it, see :func:`bench.report.kept_sections`)."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    pattern = re.compile(rf"<!-- kept: {SECTION} -->.*?<!-- /kept: {SECTION} -->\n?", re.S)
+    if pattern.search(old):
+        new = pattern.sub(lambda _: text, old)
+    elif "\n## How it was measured" in old:
+        new = old.replace("\n## How it was measured", "\n" + text + "\n## How it was measured", 1)
+    else:
+        new = old + "\n" + text
+    path.write_text(new, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench oxigraph", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return command(parser.parse_args(argv))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scales", default="1", help="comma-separated scale factors (default 1)")
+    parser.add_argument("--seconds", type=float, default=4.0, help="window per query and connections")
+    parser.add_argument("--queries", help="comma-separated query names (default: all seven)")
+    parser.add_argument("--rdflib-max-scale", type=int, default=1)
+    parser.add_argument("--call-limit", type=float, default=150.0,
+                        help="a first answer slower than this is given up (and its server restarted)")
+    parser.add_argument("--timeout-s", type=int, default=10, help="the limit in the timeout figure")
+    parser.add_argument("--load-seconds", type=float, default=20.0, help="length of the timeout figure")
+    parser.add_argument("--work", type=Path, default=BENCH_DIR / ".work" / "oxigraph")
+    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "BENCHMARKS.md",
+                        help="the file whose issue-18 section is (re)written")
+    parser.add_argument("--no-pin", action="store_true")
+
+
+def command(args: argparse.Namespace) -> int:
+    args.scales = tuple(sorted({int(s) for s in args.scales.split(",")}))
+    args.queries = tuple(args.queries.split(",")) if args.queries else ()
+    if 1 not in args.scales:
+        raise SystemExit("--scales must include 1: the other scales are copies of it")
+    results = run(args)
+    figures = args.out.parent / "bench" / "oxigraph.json" if args.out.name == "BENCHMARKS.md" \
+        else args.out.with_suffix(".json")
+    figures.parent.mkdir(parents=True, exist_ok=True)
+    figures.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+    write_section(markdown(results), args.out)
+    print(f"Wrote the issue-18 section of {args.out} and {figures}")
+    return 0
+
