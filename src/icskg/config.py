@@ -59,6 +59,9 @@ class Settings:
     max_answer_bytes: int = 32_000_000
     """Most bytes of data one answer carries (as SPARQL TSV or N-Triples); a longer answer is cut
     at a whole row and says so (``X-ICSKG-Limit: bytes=N``)."""
+    answer_cache_bytes: int = 64_000_000
+    """Bytes of complete ``/sparql`` answers each web worker keeps for repeated requests (0: none);
+    a new dataset version or new code starts afresh."""
     max_body_bytes: int = 1_000_000
     """Largest request body accepted by the endpoint."""
     cors_origins: str = "*"

@@ -11,8 +11,10 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask.blueprints import BlueprintSetupState
 from werkzeug.datastructures import MultiDict
 
+from icskg.fingerprint import code_fingerprint
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from icskg.guard import (
     OutboundRequestRefused,
@@ -30,8 +32,21 @@ from icskg.store import (
     QueryTimeout,
 )
 from icskg.web import BodyTooLarge, current_store, dataset, error_response, read_body
+from icskg.web.answer_cache import AnswerCache, Cached
 
 bp = Blueprint("sparql", __name__)
+CACHE_HEADER = "X-ICSKG-Cache"
+
+
+@bp.record_once
+def _make_cache(state: BlueprintSetupState) -> None:
+    """Each app (so each web worker, forked before its app is made) has its own answer cache."""
+    settings = state.app.extensions["icskg.settings"]
+    state.app.extensions["icskg.answers"] = AnswerCache(settings.answer_cache_bytes)
+
+
+def answer_cache() -> AnswerCache:
+    return current_app.extensions["icskg.answers"]
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
@@ -153,19 +168,25 @@ def _base_iri() -> str:
 
 
 def _answer(sparql: str, params: MultiDict) -> Response:
+    limits = _limits(params)
+    base_iri = _base_iri()
+    default_graphs, named_graphs = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
+    store = current_store()
+    version = f"{store.info()['version']}/{code_fingerprint()}"
+    key = (sparql, tuple(default_graphs), tuple(named_graphs), request.headers.get("Accept", ""),
+           params.get("format", ""), base_iri)
+    cache = answer_cache()
+    cached = cache.get(version, key)
+    if cached is not None:
+        return _response(cached, None, "hit")
     try:
         refuse_too_complex(sparql)
         refuse_outbound(sparql)
     except (QueryTooComplex, OutboundRequestRefused) as exc:
         raise Refusal(400, str(exc)) from None
     try:
-        result = current_store().query(
-            sparql,
-            default_graphs=params.getlist("default-graph-uri"),
-            named_graphs=params.getlist("named-graph-uri"),
-            limits=_limits(params),
-            base_iri=_base_iri(),
-        )
+        result = store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs,
+                             limits=limits, base_iri=base_iri)
     except QuerySyntaxError as exc:
         if is_update(sparql):
             raise Refusal(403, READ_ONLY) from None
@@ -186,10 +207,20 @@ def _answer(sparql: str, params: MultiDict) -> Response:
                            if f is not fmt)
         raise Refusal(406, f"The answer cannot be written as {fmt.name} ({exc}); ask for another "
                            f"format: {others}.") from None
-    response = Response(body, mimetype=fmt.media_type)
-    if fmt.media_type.startswith("text/"):
+    answer = Cached(body, fmt.media_type)
+    # an answer cut at a limit is not kept: without ORDER BY a repeat may cut other rows
+    if not result.limit_hit:
+        cache.put(version, key, answer)
+    return _response(answer, result.limit_hit, "miss")
+
+
+def _response(answer: Cached, limit_hit: str | None, cache: str) -> Response:
+    response = Response(answer.body, mimetype=answer.media_type)
+    if answer.media_type.startswith("text/"):
         response.charset = "utf-8"
     response.vary.add("Accept")
-    if result.limit_hit:
-        response.headers["X-ICSKG-Limit"] = result.limit_hit
+    if limit_hit:
+        response.headers["X-ICSKG-Limit"] = limit_hit
+    if answer_cache().max_bytes > 0:
+        response.headers[CACHE_HEADER] = cache
     return response
