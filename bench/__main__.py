@@ -4,6 +4,7 @@
     python -m bench run --quick         # small and short, into bench/.work/quick/ (BENCHMARKS.md untouched)
     python -m bench report results.json # re-write the report from saved figures
     python -m bench shacl               # validation against Apache Jena's SHACL engine (bench/shacl.py)
+    python -m bench oxigraph --scales 1 # HTTP against Oxigraph server and rdflib-endpoint (wrk)
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import shacl
 
         return shacl.main(argv[1:])
+    if argv[:1] == ["oxigraph"]:
+        from bench import oxigraph_server
+
+        return oxigraph_server.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     go = commands.add_parser("run", help="run the suite and write the report")

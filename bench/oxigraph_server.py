@@ -124,11 +124,29 @@ def oxigraph_load(location: Path, nquads: Path, log: Path) -> dict:
 
 
 # measuring ---------------------------------------------------------------------------------------
-def _lua(system: HttpSystem, q: Query) -> str:
-    return wrk.script(query_path(q.text, system.server.endpoint), ACCEPT[q.kind])
+def _lua(system: HttpSystem, q: Query, distinct: bool = False) -> str:
+    return wrk.script(query_path(q.text, system.server.endpoint), ACCEPT[q.kind], distinct=distinct)
 
 
-def _measure(system: HttpSystem, q: Query, seconds: float, call_limit: float, cpu: int | None) -> dict:
+def _timed(system: HttpSystem, q: Query, first: float, seconds: float, call_limit: float,
+           cpu: int | None, distinct: bool) -> dict:
+    """wrk at 1 and 4 connections, after a 1 s warm-up; a query too slow for the window is
+    timed on its first call alone (``first``, repeated texts only)."""
+    out: dict = {}
+    lua = _lua(system, q, distinct)
+    for c in CONNECTIONS:
+        if first * 3 > seconds:
+            out[str(c)] = ({"connections": 1, "calls": 1, "per_second": 1 / first, "p50_ms": first * 1000,
+                            "p99_ms": first * 1000, "errors": 0, "first_call": True}
+                           if c == 1 and not distinct else {"skipped": f"one call takes {first:.1f} s"})
+            continue
+        wrk.run(system.server.port, lua, c, 1, cpu)  # warm-up: connections, caches, query processes
+        out[str(c)] = wrk.run(system.server.port, lua, c, seconds, cpu, timeout=max(30.0, call_limit))
+    return out
+
+
+def _first(system: HttpSystem, q: Query, call_limit: float) -> dict:
+    """One call: the answer to compare and how long it took, or why there is none."""
     started = time.perf_counter()
     try:
         body = system.first(q, call_limit)
@@ -136,25 +154,12 @@ def _measure(system: HttpSystem, q: Query, seconds: float, call_limit: float, cp
         return {"skipped": str(exc)}
     except Exception as exc:  # a failing system is reported, not fatal
         return {"error": f"{type(exc).__name__}: {exc}"[:300]}
-    first = time.perf_counter() - started
-    entry: dict = {"first_seconds": first, "answer": answers.read(q.kind, body), "stats": {}}
-    lua = _lua(system, q)
-    for c in CONNECTIONS:
-        if first * 3 > seconds:  # too slow for a window: the first call is the measurement
-            entry["stats"][str(c)] = ({"connections": 1, "calls": 1, "per_second": 1 / first,
-                                       "p50_ms": first * 1000, "p99_ms": first * 1000, "errors": 0,
-                                       "first_call": True} if c == 1 else
-                                      {"skipped": f"one call takes {first:.1f} s"})
-            continue
-        wrk.run(system.server.port, lua, c, 1, cpu)  # warm-up: connections, caches, query processes
-        entry["stats"][str(c)] = wrk.run(system.server.port, lua, c, seconds, cpu,
-                                         timeout=max(30.0, call_limit))
-    return entry
+    return {"first_seconds": time.perf_counter() - started, "answer": answers.read(q.kind, body)}
 
 
 def _warm_icskg(system: HttpSystem, cpu: int | None) -> None:
     """Each icskg worker starts its query processes on its first queries: until none is new."""
-    lua = _lua(system, ANCHOR_MIX[0])
+    lua = _lua(system, ANCHOR_MIX[0], distinct=True)
     counts: list[int] = []
     while len(counts) < 10 and (len(counts) < 3 or counts[-1] != counts[-2]):
         wrk.run(system.server.port, lua, 4, 1, cpu)
@@ -174,28 +179,50 @@ def compare(per_system: dict) -> None:
                 entry["differs"] = answer.differs_from(reference[qname])
 
 
+# What is measured, in this order for each query: (figure, server, texts differ per request).
+# "icskg" has its answer cache off (every request works its answer out); "icskg cached" has it on.
+VARIANTS = (("Oxigraph server", "Oxigraph server", False), ("icskg", "icskg", False),
+            ("icskg cached", "icskg cached", False), ("rdflib-endpoint", "rdflib-endpoint", False),
+            ("Oxigraph server, distinct texts", "Oxigraph server", True),
+            ("icskg, distinct texts", "icskg cached", True),
+            ("rdflib-endpoint, distinct texts", "rdflib-endpoint", True))
+
+
 def throughput(plan: argparse.Namespace, work: Path, logs: Path, scale: int, data_dir: Path,
                nquads: Path, oxi_store: Path, cpus: tuple[int | None, int | None]) -> dict:
     server_cpu, client_cpu = cpus
+    uncached = {**ICSKG_ENV, "ICSKG_ANSWER_CACHE_BYTES": "0"}
     systems = {
-        "icskg": HttpSystem("icskg", lambda: Icskg(data_dir, logs / f"icskg-x{scale}.log", server_cpu,
-                                                   env=ICSKG_ENV)),
         "Oxigraph server": HttpSystem("Oxigraph server", lambda: OxigraphServer(
             oxi_store, logs / f"oxigraph-x{scale}.log", server_cpu)),
+        "icskg": HttpSystem("icskg", lambda: Icskg(data_dir, logs / f"icskg-x{scale}.log", server_cpu,
+                                                   env=uncached)),
+        "icskg cached": HttpSystem("icskg cached", lambda: Icskg(
+            data_dir, logs / f"icskg-cached-x{scale}.log", server_cpu, env=ICSKG_ENV)),
     }
     if scale <= plan.rdflib_max_scale:
         systems["rdflib-endpoint"] = HttpSystem("rdflib-endpoint", lambda: RdflibEndpoint(
             nquads, logs / f"rdflib-endpoint-x{scale}.log", server_cpu))
     try:
         _warm_icskg(systems["icskg"], client_cpu)
-        out: dict = {name: {} for name in systems}
+        _warm_icskg(systems["icskg cached"], client_cpu)
+        out: dict = {label: {} for label, server, _ in VARIANTS if server in systems}
         for q in ANCHOR_MIX:
             if plan.queries and q.name not in plan.queries:
                 continue
-            for name in SYSTEMS:
-                if name in systems:
-                    _say(f"x{scale} {q.name}: {name}")
-                    out[name][q.name] = _measure(systems[name], q, plan.seconds, plan.call_limit, client_cpu)
+            firsts: dict[str, float] = {}
+            for label, server, distinct in VARIANTS:
+                if server not in systems:
+                    continue
+                _say(f"x{scale} {q.name}: {label}")
+                entry = {} if distinct else _first(systems[server], q, plan.call_limit)
+                firsts.setdefault(server, entry.get("first_seconds", math.inf))
+                if distinct and "first_seconds" not in out[server].get(q.name, {}):
+                    entry = {"skipped": "no answer to repeated texts"}
+                if "skipped" not in entry and "error" not in entry:
+                    entry["stats"] = _timed(systems[server], q, firsts[server], plan.seconds,
+                                            plan.call_limit, client_cpu, distinct)
+                out[label][q.name] = entry
         compare(out)
         return out
     finally:
@@ -407,18 +434,64 @@ def _geomean(values: list[float]) -> float | None:
     return math.exp(sum(map(math.log, values)) / len(values)) if values else None
 
 
-def _cell(per: dict, stats: dict, name: str) -> str:
+def _cell(entry: dict | None, stats: dict | None) -> str:
     """One system's rate and p50 for one query, or why there is none."""
-    e, s = per[name], stats[name]
-    if e is None:
+    if entry is None:
         return "not run"
-    if "skipped" in e or "error" in e:
-        return "no answer" if "skipped" in e else "error"
-    if not s or "skipped" in s:
+    if "skipped" in entry or "error" in entry:
+        return "no answer" if "skipped" in entry else "error"
+    if not stats or "skipped" in stats:
         return NONE
-    if s.get("error") or s.get("errors"):
+    if stats.get("error") or stats.get("errors"):
         return "error"
-    return f"{_fmt_rate(s['per_second'])} ({s['p50_ms']:.3g} ms)"
+    return f"{_fmt_rate(stats['per_second'])} ({stats['p50_ms']:.3g} ms)"
+
+
+def _table(systems: dict, columns: tuple[str, ...], ours: str, anchor: str, peer: str,
+           answers_column: bool) -> tuple[list[str], dict]:
+    """Rows of rate (p50) per system, with ``ours`` as a fraction of ``anchor`` (throughput, and
+    the anchor's p50 over ours) and a multiple of ``peer``; and the ratios for geometric means."""
+    lines = ["| query | c | " + " | ".join(columns) + f" | {ours} / {anchor}: throughput | latency "
+             f"| {ours} / {peer} |" + (" answers |" if answers_column else ""),
+             "|---|---:|" + "---:|" * (len(columns) + 3) + ("---|" if answers_column else "")]
+    ratios: dict[str, dict[str, list[float]]] = {c: {"anchor": [], "peer": []} for c in ("1", "4")}
+    for q in ANCHOR_MIX:
+        per = {name: systems.get(name, {}).get(q.name) for name in columns}
+        if per[ours] is None:
+            continue
+        for c in ("1", "4"):
+            stats = {name: (e or {}).get("stats", {}).get(c) for name, e in per.items()}
+            rates = {name: _rate(s) for name, s in stats.items()}
+            mine, theirs, other = rates[ours], rates[anchor], rates[peer]
+            agreed = systems.get(ours.split(",")[0], {}).get(q.name, {}).get("differs") is None
+            latency = NONE
+            if mine and theirs:
+                latency = _pct(stats[anchor]["p50_ms"], stats[ours]["p50_ms"])
+                if agreed:
+                    ratios[c]["anchor"].append(mine / theirs)
+            if mine and other and agreed:
+                ratios[c]["peer"].append(mine / other)
+            row = (f"| `{q.name}` | {c} | " + " | ".join(_cell(per[n], stats[n]) for n in columns)
+                   + f" | {_pct(mine, theirs)} | {latency} | {_x(mine, other)} |")
+            if answers_column:
+                found = [(systems.get(n) or {}).get(q.name, {}).get("differs") for n in systems
+                         if "distinct" not in n]
+                row += (" same |" if all(d is None for d in found) else
+                        " " + "; ".join(d for d in found if d) + " |") if c == "1" else " |"
+            lines.append(row)
+    return lines, ratios
+
+
+def _means(ratios: dict, ours: str, anchor: str, peer: str) -> list[str]:
+    out = []
+    for c in ("1", "4"):
+        g_anchor, g_peer = _geomean(ratios[c]["anchor"]), _geomean(ratios[c]["peer"])
+        out.append(f"- Geometric mean at {c} connection{'s' if c != '1' else ''}: {ours} "
+                   f"{NONE if g_anchor is None else f'{g_anchor:.0%}'} of {anchor}'s throughput "
+                   f"({len(ratios[c]['anchor'])} queries), "
+                   f"{NONE if g_peer is None else f'{g_peer:.3g}{TIMES}'} {peer}'s "
+                   f"({len(ratios[c]['peer'])} queries).")
+    return out
 
 
 def markdown(results: dict) -> str:
@@ -430,9 +503,12 @@ def markdown(results: dict) -> str:
         f"Written by `{meta['command']}` on {meta['date']} (commit {meta['commit']}"
         f"{', with uncommitted changes' if meta['tree_changed'] else ''}); raw figures in "
         "`bench/oxigraph.json`. Each server pinned to CPU 0, `wrk -t1` with 1 and 4 connections on "
-        f"CPU 1, {results['seconds']:g} s per query after a 1 s warm-up, the three systems in turn "
+        f"CPU 1, {results['seconds']:g} s per query after a 1 s warm-up, every system in turn "
         "for each query. Oxigraph server is `oxigraph serve-read-only --union-default-graph` over a "
-        "store `oxigraph load` filled from `icskg export`. "
+        "store `oxigraph load` filled from `icskg export`. **icskg** is `icskg serve` with its answer "
+        "cache off (`ICSKG_ANSWER_CACHE_BYTES=0`: every request works its answer out), **icskg "
+        "cached** with it on (a repeat is answered from memory); both with `ICSKG_CLIENT_SLOTS=0`, "
+        "as wrk is one client address. "
         f"Versions: {meta['versions'].get('oxigraph')}, pyoxigraph {meta['versions']['pyoxigraph']}, "
         f"rdflib-endpoint {meta['versions']['rdflib-endpoint']}. Load average (1, 5, 15 min) before: "
         + ", ".join(f"{x:.2f}" for x in meta["loadavg_before"]) + "; after: "
@@ -442,50 +518,29 @@ def markdown(results: dict) -> str:
     for scale, entry in results["scales"].items():
         systems = entry["systems"]
         lines += [f"### x{scale}", "",
-                  "Requests per second (p50 latency) at 1 and 4 connections; icskg as a fraction of "
-                  "Oxigraph server (throughput; for latency, Oxigraph's p50 over icskg's) and "
-                  "as a multiple of rdflib-endpoint.", "",
-                  "| query | c | Oxigraph server | icskg | rdflib-endpoint | icskg / Oxigraph: throughput "
-                  "| latency | icskg / rdflib-endpoint | answers |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-        ratios: dict[str, dict[str, list[float]]] = {c: {"ox": [], "rdf": []} for c in ("1", "4")}
-        for q in ANCHOR_MIX:
-            per = {name: systems.get(name, {}).get(q.name) for name in SYSTEMS}
-            if per["icskg"] is None:
-                continue
-            for c in ("1", "4"):
-                stats = {name: (e or {}).get("stats", {}).get(c) for name, e in per.items()}
-                rates = {name: _rate(s) for name, s in stats.items()}
-
-                agree = [per[n].get("differs") for n in ("icskg", "rdflib-endpoint") if per[n]]
-                verdict = "same" if all(d is None for d in agree) else "; ".join(d for d in agree if d)
-                agreed = per["icskg"].get("differs") is None
-                ox, ic, rd = rates["Oxigraph server"], rates["icskg"], rates["rdflib-endpoint"]
-                latency = NONE
-                if stats["icskg"] and stats["Oxigraph server"] and ic and ox:
-                    latency = _pct(stats["Oxigraph server"]["p50_ms"], stats["icskg"]["p50_ms"])
-                if agreed and ic and ox:
-                    ratios[c]["ox"].append(ic / ox)
-                if agreed and ic and rd and (per["rdflib-endpoint"] or {}).get("differs") is None:
-                    ratios[c]["rdf"].append(ic / rd)
-                cells = " | ".join(_cell(per, stats, name) for name in SYSTEMS)
-                lines.append(f"| `{q.name}` | {c} | {cells} | {_pct(ic, ox)} | {latency} | {_x(ic, rd)} | "
-                             f"{verdict if c == '1' else ''} |")
-        lines.append("")
-        for c in ("1", "4"):
-            g_ox, g_rdf = _geomean(ratios[c]["ox"]), _geomean(ratios[c]["rdf"])
-            lines.append(f"- Geometric mean at {c} connection{'s' if c != '1' else ''}: icskg "
-                         f"{NONE if g_ox is None else f'{g_ox:.0%}'} of Oxigraph server's throughput "
-                         f"({len(ratios[c]['ox'])} queries), "
-                         f"{NONE if g_rdf is None else f'{g_rdf:.3g}{TIMES}'} rdflib-endpoint's "
-                         f"({len(ratios[c]['rdf'])} queries).")
+                  "The same text repeated: requests per second (p50 latency) at 1 and 4 connections; "
+                  "uncached icskg as a fraction of Oxigraph server (throughput; for latency, "
+                  "Oxigraph's p50 over icskg's) and as a multiple of rdflib-endpoint.", ""]
+        table, ratios = _table(systems, ("Oxigraph server", "icskg", "icskg cached", "rdflib-endpoint"),
+                               "icskg", "Oxigraph server", "rdflib-endpoint", answers_column=True)
+        lines += [*table, "", *_means(ratios, "icskg (uncached)", "Oxigraph server", "rdflib-endpoint")]
+        _, cached = _table(systems, ("Oxigraph server", "icskg cached", "rdflib-endpoint"),
+                           "icskg cached", "Oxigraph server", "rdflib-endpoint", answers_column=False)
+        lines += _means(cached, "icskg cached", "Oxigraph server", "rdflib-endpoint")
+        lines += ["", "A different text each request (a numbered comment appended, so no cache keyed "
+                  "by the text answers it; rdflib-endpoint then parses every request):", ""]
+        distinct = ("Oxigraph server, distinct texts", "icskg, distinct texts",
+                    "rdflib-endpoint, distinct texts")
+        table, ratios = _table(systems, distinct, distinct[1], distinct[0], distinct[2],
+                               answers_column=False)
+        lines += [*table, "", *_means(ratios, "icskg", "Oxigraph server", "rdflib-endpoint")]
         load = entry["oxigraph_load"]
         lines += [f"- `oxigraph load` of the export: {load['seconds']:.2f} s, store "
-                  f"{load['store_bytes'] / 1e6:.0f} MB. Load average during: "
+                  f"{load['store_bytes'] / 1e6:.0f} MB. Load average after the measurements: "
                   + ", ".join(f"{x:.2f}" for x in entry["loadavg_after"]) + ".", ""]
         if "timeouts" in entry:
             lines += _timeout_lines(entry["timeouts"])
-    lines += ["To rerun (about 6 minutes at x1; `--scales 1,10` adds x10, `--seconds` sets the window, "
+    lines += ["To rerun (about 12 minutes at x1; `--scales 1,10` adds x10, `--seconds` sets the window, "
               "`--queries` a subset):", "", "```sh", ".venv/bin/python -m bench oxigraph --scales 1",
               "```", f"<!-- /kept: {SECTION} -->", ""]
     return "\n".join(lines)

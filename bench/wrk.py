@@ -21,6 +21,7 @@ wrk.path = %(path)s
 wrk.body = %(body)s
 wrk.headers["Accept"] = %(accept)s
 %(content_type)s
+%(distinct)s
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -40,9 +41,28 @@ def _lua(text: str) -> str:
     return f"[{'=' * level}[\n{text}]{'=' * level}]"
 
 
-def script(path: str, accept: str, body: str | None = None, content_type: str | None = None) -> str:
-    """The Lua script for one request: GET ``path``, or POST ``body`` to it."""
+# Each request a different text: a numbered SPARQL comment ends the query (in the body for POST,
+# URL-encoded at the end of the path for GET).
+_DISTINCT_GET = """\
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path .. "%0A%23+" .. counter)
+end"""
+_DISTINCT_POST = """\
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, wrk.body .. "\\n# " .. counter)
+end"""
+
+
+def script(path: str, accept: str, body: str | None = None, content_type: str | None = None,
+           distinct: bool = False) -> str:
+    """The Lua script for one request: GET ``path``, or POST ``body`` to it; with ``distinct``,
+    every request a different text (no cache keyed by the text can answer it)."""
     return _SCRIPT % {
+        "distinct": (_DISTINCT_POST if body is not None else _DISTINCT_GET) if distinct else "",
         "method": '"POST"' if body is not None else '"GET"',
         "path": _lua(path),
         "body": _lua(body) if body is not None else "nil",

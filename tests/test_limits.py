@@ -156,18 +156,20 @@ def test_a_query_that_exhausts_memory_is_stopped_and_the_service_lives(data_dir,
     assert client.get("/sparql", query_string={"query": CHEAP}).get_json()["boolean"] is True
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command (state, parent, ...); [] once it has gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
 def _below_workers(master: int) -> list[int]:
     """The processes below the web workers of ``icskg serve`` (query processes and their helpers)."""
     from bench.memory import descendants
 
-    def parent(pid: int) -> int:
-        try:
-            with open(f"/proc/{pid}/stat") as handle:
-                return int(handle.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError):
-            return -1
-
-    return [pid for pid in descendants(master) if pid != master and parent(pid) != master]
+    return [pid for pid in descendants(master) if pid != master and _stat(pid)[1:2] != [str(master)]]
 
 
 @pytest.mark.server
@@ -210,8 +212,7 @@ def test_under_load_of_timed_out_queries_cheap_queries_are_answered_and_no_query
     assert statuses == [503] * 8, statuses
     left = _below_workers(master)
     wait_until_idle(left)  # an endless query still running would keep its process busy
-    states = {pid: open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
-              for pid in _below_workers(master) if os.path.exists(f"/proc/{pid}/stat")}
+    states = {pid: fields[0] for pid in _below_workers(master) if (fields := _stat(pid))}
     assert "Z" not in states.values(), states
     settings = load_settings(environ={})
     # each worker: its query processes and at most two helpers (forkserver, resource tracker)
