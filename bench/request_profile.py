@@ -1,0 +1,95 @@
+"""Where a /sparql request's own time goes: the WSGI app called as gunicorn calls it, in one
+process pinned to one CPU, timed (median) and profiled (cProfile), with the answer cache off.
+
+    python -m bench.request_profile DATA_DIR [--query iri-lookup] [--calls 3000] [--top 25]
+
+The stages beside it: the engine in this process, and the same query through one query process
+(the hop and the child's work), so the app's own cost is the difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.queries import MIX
+from bench.servers import ACCEPT
+from bench.timing import pin
+
+
+def _median_ms(call: Callable[[], object], calls: int) -> float:
+    for _ in range(min(50, calls)):
+        call()
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.request_profile",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--query", default="iri-lookup", choices=[q.name for q in MIX])
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--cpu", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    import pyoxigraph as ox
+    from werkzeug.test import EnvironBuilder
+
+    from icskg.config import load_settings
+    from icskg.store import Limits
+    from icskg.store.executor import QueryProcesses
+    from icskg.web import create_app
+
+    if (os.cpu_count() or 1) > args.cpu:
+        pin(args.cpu)
+    q = next(q for q in MIX if q.name == args.query)
+    settings = load_settings({"data_dir": args.data_dir, "answer_cache_bytes": 0, "query_processes": 1})
+    app = create_app(settings)
+    environ = EnvironBuilder(path="/sparql", query_string={"query": q.text},
+                             headers={"Accept": ACCEPT[q.kind], "Host": "127.0.0.1:8000"}).get_environ()
+
+    def request() -> bytes:
+        status = []
+        body = b"".join(app(dict(environ), lambda s, h, exc=None: status.append(s)))
+        assert status[0].startswith("200"), (status, body[:200])
+        return body
+
+    link = args.data_dir / "store"
+    store = ox.Store.read_only(os.path.realpath(link))
+    pool = QueryProcesses(link, size=1, memory_mb=settings.query_memory_mb)
+    limits = Limits(settings.query_timeout, settings.max_rows, settings.max_answer_bytes)
+    engine = _median_ms(lambda: store.query(q.text, use_default_graph_as_union=True).serialize(
+        format=ox.QueryResultsFormat.JSON), args.calls)
+    hop = _median_ms(lambda: pool.run(q.text, [], [], limits), args.calls)
+    pool.close()
+    whole = _median_ms(request, args.calls)
+    print(f"{q.name}: engine {engine:.3f} ms; through a query process {hop:.3f} ms; "
+          f"the WSGI app {whole:.3f} ms (the app's own: {whole - hop:.3f} ms); load {os.getloadavg()}")
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(args.calls):
+        request()
+    profile.disable()
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats(order).print_stats(args.top)
+        print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
