@@ -40,8 +40,8 @@ from bench.servers import ACCEPT, VENV_BIN, Icskg, RdflibEndpoint, Server, query
 from bench.synth import synthesise
 from bench.systems import CallTimeout, HttpSystem
 from bench.timing import percentile, pin
+from icskg.killable import cpu_seconds
 from icskg.resources import PROJECT_DIR
-from icskg.store.executor import cpu_seconds
 
 BENCH_DIR = Path(__file__).resolve().parent
 OXIGRAPH = str(VENV_BIN / "oxigraph")

@@ -215,5 +215,6 @@ def test_under_load_of_timed_out_queries_cheap_queries_are_answered_and_no_query
     states = {pid: fields[0] for pid in _below_workers(master) if (fields := _stat(pid))}
     assert "Z" not in states.values(), states
     settings = load_settings(environ={})
-    # each worker: its query processes and at most two helpers (forkserver, resource tracker)
-    assert len(states) <= 2 * (settings.query_processes + 2), states
+    # each worker: its query and validation processes and at most two helpers (fork server,
+    # resource tracker); a killed query's process is not among them
+    assert len(states) <= 2 * (settings.query_processes + settings.validation_processes + 2), states
