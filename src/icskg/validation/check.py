@@ -17,6 +17,7 @@ from datetime import date
 from functools import cache, partial
 from pathlib import Path
 
+import pyoxigraph as ox
 import pyshacl
 from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, RDF, RDFS
@@ -24,7 +25,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from icskg.formats import RDF_FORMATS, by_name
 from icskg.namespaces import ICSH, bind_prefixes
 from icskg.store import Store
+from icskg.validation import engine
 from icskg.validation.inputs import Input, InputError, load, parse_rdf, quiet_literal_warnings
+from icskg.validation.oxgraph import OxGraph
 from icskg.validation.regimes import Regime, regime, regimes, shapes_graph
 from icskg.validation.report import (
     ValidationReport,
@@ -44,6 +47,7 @@ DEFAULT_REGIME = "hca2022"
 # for the rules that ask for something each financial year, such as a joint forward plan.
 DAY_CHECKED = ICSH["day-checked"]
 Data = Input | Path | Graph
+ENGINES = ("icskg", "pyshacl")
 
 
 def parse_day(value: date | str | None) -> date | None:
@@ -91,14 +95,17 @@ def _as_graph(data: Data | Iterable[Data], max_bytes: int | None) -> Graph:
     return graph
 
 
-def with_ontology(graph: Graph, *, copy: bool = True) -> Graph:
+def with_ontology(graph: Graph | OxGraph, *, copy: bool = True) -> Graph | OxGraph:
     """The data with the ontology added (the shapes need its class and role hierarchies).
 
     A copy of ``graph``, or with ``copy=False`` ``graph`` itself: copying the whole built graph
     costs more than validating it, so a graph made only to be validated is not copied.
     """
     data = graph
-    if copy:
+    if copy and isinstance(graph, OxGraph):
+        whole = graph.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=engine.DEFAULT)
+        data = OxGraph.from_ntriples(whole)
+    elif copy:
         data = bind_prefixes(Graph())
         data += graph
     data += ontology()
@@ -134,9 +141,23 @@ def prepared(graph: Graph, day: date | None) -> Graph:
     return snapshot
 
 
-def _check(data: Graph, chosen: Regime) -> Graph:
-    """Run one regime's shapes on prepared data. pySHACL adds nothing to ``data`` (no inference,
-    no rules), so the regimes checked on the same day share it."""
+def _in_rdflib(data: OxGraph) -> Graph:
+    graph = bind_prefixes(Graph())
+    for triple in data.triples((None, None, None)):
+        graph.add(triple)
+    return graph
+
+
+def _check(data: Graph | OxGraph, chosen: Regime) -> Graph:
+    """Run one regime's shapes on prepared data: with icskg's engine (:mod:`icskg.validation.engine`)
+    for data in pyoxigraph, else (or for shapes that engine does not implement) with pySHACL.
+    Neither adds anything to ``data`` (no inference, no rules), so the regimes checked on the same
+    day share it."""
+    if isinstance(data, OxGraph):
+        try:
+            return engine.validate(data.store, shapes_graph(chosen.id))
+        except engine.Unsupported:
+            data = _in_rdflib(data)
     with quiet_literal_warnings():
         _, results, _ = pyshacl.validate(
             planned(data), shacl_graph=shapes_graph(chosen.id), inference="none", do_owl_imports=False,
@@ -170,25 +191,34 @@ def validate(
 
 
 def validate_graph(
-    graph: Graph,
+    graph: Graph | OxGraph,
     regime: str | Sequence[str] = DEFAULT_REGIME,
     as_of: date | str | None = None,
     *,
     today: date | None = None,
     copy: bool = True,
+    engine: str = "icskg",
 ) -> ValidationReport:
     """Like :func:`validate`, for data already in an rdflib graph.
 
     The graph is left untouched, unless ``copy=False``: then the ontology is added to the graph
     itself rather than to a copy (for a graph made only to be validated, such as
-    :func:`store_graph`'s). Regimes checked on the same day share one snapshot.
+    :func:`store_data`'s). Regimes checked on the same day share one snapshot. ``engine`` is
+    ``"icskg"`` (:mod:`icskg.validation.engine`) or ``"pyshacl"``; they find the same.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"Unknown engine {engine!r}; use one of: {', '.join(ENGINES)}.")
     ids = _regime_ids(regime)
     day, today = parse_day(as_of), today or date.today()
     triples = len(graph)
     if not triples:
         raise InputError("There is no data to check: the graph is empty.")
-    data = with_ontology(graph, copy=copy)
+    if engine == "icskg" and isinstance(graph, Graph):
+        data = OxGraph.from_graph(with_ontology(graph, copy=copy))
+    elif engine == "pyshacl" and isinstance(graph, OxGraph):
+        data = with_ontology(_in_rdflib(graph), copy=False)
+    else:
+        data = with_ontology(graph, copy=copy)
     days = {r: day if day is not None else regimes()[r].default_as_of(today) for r in ids}
     found: dict[str, tuple[Graph, list]] = {}
     for checked_day in dict.fromkeys(days.values()):  # one snapshot per distinct day
@@ -227,6 +257,19 @@ def store_graph(store: Store) -> Graph:
     return graph
 
 
+def store_data(store: Store) -> OxGraph:
+    """Every triple of the built store (the union of its named graphs) in a pyoxigraph store of
+    its own, for :mod:`icskg.validation.engine` (no rdflib objects: loading those cost more than
+    validating)."""
+    result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    if result.limit_hit:
+        raise ValueError(f"The store returned only part of the graph ({result.limit_hit}); "
+                         "validate an export of it instead.")
+    fmt = by_name("ntriples", RDF_FORMATS)
+    assert fmt is not None
+    return OxGraph.from_ntriples(result.serialize(fmt))
+
+
 def validate_store(
     store: Store,
     regime: str | Sequence[str] = "data-quality",
@@ -235,4 +278,4 @@ def validate_store(
     today: date | None = None,
 ) -> ValidationReport:
     """Validate the built graph in ``store`` (through the :class:`~icskg.store.Store` interface)."""
-    return validate_graph(store_graph(store), regime, as_of, today=today, copy=False)
+    return validate_graph(store_data(store), regime, as_of, today=today, copy=False)
