@@ -18,7 +18,6 @@ from functools import cache, partial
 from pathlib import Path
 
 import pyoxigraph as ox
-import pyshacl
 from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
@@ -158,6 +157,8 @@ def _check(data: Graph | OxGraph, chosen: Regime) -> Graph:
             return engine.validate(data.store, shapes_graph(chosen.id))
         except engine.Unsupported:
             data = _in_rdflib(data)
+    import pyshacl  # only here: importing it costs half a second, and the engine rarely needs it
+
     with quiet_literal_warnings():
         _, results, _ = pyshacl.validate(
             planned(data), shacl_graph=shapes_graph(chosen.id), inference="none", do_owl_imports=False,

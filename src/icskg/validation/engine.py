@@ -24,7 +24,6 @@ from functools import cache, lru_cache
 from typing import Any
 
 import pyoxigraph as ox
-from pyshacl.rdfutil import clone_blank_node, compare_literal
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
@@ -466,6 +465,8 @@ def _compares(value: Any, bound: Any) -> bool:
     """``value <= bound`` as pySHACL compares literals (False when they cannot be compared)."""
     if not isinstance(value, Literal) or not isinstance(bound, Literal):
         return False
+    from pyshacl.rdfutil import compare_literal  # only here: importing pySHACL costs half a second
+
     try:
         return compare_literal(value, bound) <= 0
     except (TypeError, NotImplementedError):
@@ -486,7 +487,8 @@ def report_graph(results: Iterable[Result], shapes: Graph, data: Any) -> Graph:
     def node_from_shapes(node: Any) -> Any:
         if isinstance(node, BNode) and node not in copied:
             copied.add(node)
-            clone_blank_node(shapes, node, graph, keepid=True)
+            for p, o in shapes.predicate_objects(node):
+                graph.add((node, p, node_from_shapes(o)))
         return node
 
     for found in results:
