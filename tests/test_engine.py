@@ -10,8 +10,8 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from icskg.validate import store_data, store_graph, validate_graph
 from icskg.validation import engine
+from icskg.validation.check import store_data, store_graph, validate_graph
 from icskg.validation.regimes import regimes, shapes_graph
 from tests.test_shapes_cases import CASES, case_id, load_case
 

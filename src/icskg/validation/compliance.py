@@ -17,7 +17,7 @@ from rdflib.namespace import SKOS
 
 from icskg.namespaces import sparql_prologue
 from icskg.store import Store
-from icskg.validation.check import store_graph, validate_graph
+from icskg.validation.check import store_data, validate_graph
 from icskg.validation.regimes import common_graph
 from icskg.validation.report import SEVERITIES, Finding, ValidationReport
 
@@ -115,7 +115,7 @@ def matrix(store: Store, as_of: date) -> Matrix:
              for family, pattern in EVIDENCE.items()}
     evidence = {family: set(found) for family, found in facts.items()}
     names = {str(icb): str(name) for icb, name in _select(store, NAMES)}
-    report: ValidationReport = validate_graph(store_graph(store), list(REGIMES), as_of, copy=False)
+    report: ValidationReport = validate_graph(store_data(store), list(REGIMES), as_of, copy=False)
     grid: dict[str, dict[str, list[Finding]]] = {icb: {} for icb in names}
     for finding in report.findings:
         family = finding.family.rsplit("/", 1)[-1]
