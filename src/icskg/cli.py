@@ -12,11 +12,13 @@ from typing import Any
 import click
 
 from icskg import __version__, search
+from icskg import reason as reasoning
 from icskg.build import BuildError, build_store
 from icskg.config import Settings, load_settings
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from icskg.killable import Budget, WorkError, run_once
 from icskg.load import LoadError, graph_sources
+from icskg.resources import ontology_files
 from icskg.sources import READERS
 from icskg.store import (
     EmbeddedStore,
@@ -28,6 +30,7 @@ from icskg.store import (
 )
 from icskg.validation.command import validate_command
 from icskg.validation.compliance_cache import ComplianceCache
+from icskg.web.server import cannot_listen, run
 
 EXIT_ERROR = 2
 
@@ -105,9 +108,6 @@ def build(ctx: click.Context) -> None:
 def reason(ontology_only: bool, hierarchy: bool) -> None:
     """Check the ontology (and policy data) with HermiT: consistency, unsatisfiable classes,
     inferences. Exits with 2 if it is inconsistent or a class is unsatisfiable."""
-    from icskg import reason as reasoning
-    from icskg.resources import ontology_files
-
     paths = ontology_files() + ([] if ontology_only else reasoning.policy_files())
     try:
         report = reasoning.reason(paths)
@@ -264,8 +264,6 @@ def push(ctx: click.Context, endpoint: str | None, graph_store: str | None,
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None,
           data_files: tuple[str, ...], endpoint: str | None, dialect: str | None) -> None:
     """Serve the SPARQL endpoint and pages with gunicorn, building the store first if missing."""
-    from icskg.web.server import cannot_listen, run
-
     settings = _settings(ctx, host=host, port=port, workers=workers, endpoint=endpoint,
                          dialect=dialect)
     if problem := cannot_listen(settings.host, settings.port):

@@ -41,9 +41,9 @@ from icskg.namespaces import (
     ROLE,
     bind_prefixes,
 )
-from icskg.validation.inputs import InputError
 from icskg.validation.tables import Row, read_rows
 from icskg.validation.tables import key as _key
+from icskg.validation.text import InputError
 from icskg.validation.vocabulary import ontology
 
 REQUIRED = ("name", "role", "nominated by", "appointed by", "start", "end")

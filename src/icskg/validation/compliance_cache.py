@@ -32,6 +32,8 @@ from icskg.killable import Budget, Pool
 from icskg.namespaces import sparql_prologue
 from icskg.store import Store, open_store
 from icskg.validation.bounded import warm
+from icskg.validation.compliance import matrix
+from icskg.validation.published_record import coverage
 
 MAX_DAYS = 16
 """Days other than the default kept per fingerprint; the least recently used goes first."""
@@ -85,9 +87,6 @@ def fingerprint(version: str) -> str:
 
 def payload(store: Store, day: date, computed: str) -> dict:
     """The matrix for ``day`` as JSON-ready data; ``computed`` says when ("build" or "request")."""
-    from icskg.validation.compliance import matrix
-    from icskg.validation.published_record import coverage
-
     found = matrix(store, day)
     rows = [{"icb": icb, "name": name,
              "cells": {family: {"outcome": cell.outcome,

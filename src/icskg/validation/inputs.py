@@ -22,6 +22,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from icskg.namespaces import bind_prefixes
+from icskg.validation.records_csv import looks_like_csv, read_csv
+from icskg.validation.text import InputError, text_of
 
 CSV = "csv"
 # Short name -> pyoxigraph format; the names match ``icskg.formats`` and ``--input-format``.
@@ -53,12 +55,6 @@ JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 JSON_BRACKET = re.compile(r"[\[\]{}]")
 XML_SKIPPED = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[?!][^>]*>", re.DOTALL)
 XML_TAG = re.compile(r"<(/?)[^>]*?(/?)>")
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
-
-
-class InputError(ValueError):
-    """The input cannot be validated; the message says what to fix."""
 
 
 @dataclass(frozen=True)
@@ -100,44 +96,9 @@ def sniff(data: bytes) -> str:
         return "jsonld"
     if head.startswith(b"<?xml") or head.startswith(b"<rdf:RDF") or head.startswith(b"<!"):
         return "rdfxml"
-    from icskg.validation.records_csv import looks_like_csv
-
     if looks_like_csv(head.split(b"\n", 1)[0].decode("utf-8", "replace")):
         return CSV
     return "trig"  # every Turtle and N-Triples document is also TriG
-
-
-def text_of(data: bytes, name: str) -> str:
-    """The document as text: UTF-8 with or without a byte-order mark, or UTF-16 with one.
-
-    Anything else is refused with its encoding named, never guessed: a guess that is wrong reads
-    every column as missing or every name as mojibake.
-
-    :raises InputError: naming the encoding found and how to save the file as UTF-8.
-    """
-    if data.startswith(UTF32_BOMS):
-        raise InputError(f"{name}: the file is UTF-32 text; save it as UTF-8.")
-    if data.startswith(UTF16_BOMS):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name}: the file starts like UTF-16 but byte {exc.start:,} is not UTF-16; "
-                             "save it as UTF-8.") from None
-    if b"\x00" in data:
-        head = data[:400]
-        utf16 = 3 * head.count(b"\x00") > len(head)  # ASCII text in UTF-16: every other byte is 0
-        looks = " (it looks like UTF-16 without a byte-order mark)" if utf16 else ""
-        raise InputError(f"{name}: the file holds NUL bytes{looks}, so it is not UTF-8 text; "
-                         "save it as UTF-8 (UTF-16 is read only with a byte-order mark).")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{name}: not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line} is not UTF-8 (the file "
-            "may be Windows-1252 or Latin-1, what Excel writes as plain \"CSV\"). Save it as UTF-8 "
-            "(Excel: \"CSV UTF-8\"); UTF-16 with a byte-order mark is read too."
-        ) from None
 
 
 def _depth(text: str, syntax: str) -> int:
@@ -266,8 +227,6 @@ def load(inputs: Iterable[Input], max_bytes: int | None = None) -> Graph:
 
     :raises InputError: for an unknown syntax, a document over ``max_bytes``, unsafe or invalid input.
     """
-    from icskg.validation.records_csv import read_csv
-
     graph = bind_prefixes(Graph())
     for doc in inputs:
         if max_bytes is not None and len(doc.data) > max_bytes:

@@ -32,9 +32,9 @@ from icskg.validation.board_csv import (
     notation,
     slug,
 )
-from icskg.validation.inputs import InputError, text_of
 from icskg.validation.tables import Row, read_rows
 from icskg.validation.tables import key as _key
+from icskg.validation.text import InputError, text_of
 from icskg.validation.vocabulary import ontology
 
 INTERESTS = ("name", "interest kind", "recorded on")

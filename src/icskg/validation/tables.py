@@ -1,7 +1,7 @@
 """Reading a CSV template: its rows with their line numbers, and errors that name the row.
 
 Every template (the board, and its companions) is read here, so they share the rules: UTF-8 with
-or without a byte-order mark or UTF-16 with one (:func:`icskg.validation.inputs.text_of`), a
+or without a byte-order mark or UTF-16 with one (:func:`icskg.validation.text.text_of`), a
 header naming the columns in any order and case, blank rows skipped, and a malformed row (a quote
 never closed, a cell past the size limit) refused with its line number, never a traceback.
 """
@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from icskg.validation.inputs import InputError, text_of
+from icskg.validation.text import InputError, text_of
 
 MAX_ROWS = 1000
 

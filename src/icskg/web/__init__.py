@@ -10,15 +10,26 @@ from werkzeug.exceptions import HTTPException
 
 from icskg.config import Settings, load_settings
 from icskg.store import Store, StoreError, open_store
+from icskg.web import (
+    browse,
+    caching,
+    compliance,
+    compression,
+    dataset,
+    home,
+    linked_data,
+    ontology_docs,
+    openapi,
+    pages,
+    rule_ids,
+    rules,
+    search,
+    sparql,
+    validate,
+)
+from icskg.web.common import SECURITY_HEADERS, error_response
 
 log = logging.getLogger(__name__)
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-                                "form-action 'self'; base-uri 'none'"),
-    "Referrer-Policy": "no-referrer",
-}
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
@@ -29,24 +40,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.wsgi_app = PublicAddress(app.wsgi_app, settings.public_base)  # type: ignore[method-assign]
     app.extensions["icskg.settings"] = settings
     app.extensions["icskg.store"] = store or open_store(settings)
-
-    from icskg.web import (
-        browse,
-        caching,
-        compliance,
-        compression,
-        dataset,
-        home,
-        linked_data,
-        ontology_docs,
-        openapi,
-        pages,
-        rule_ids,
-        rules,
-        search,
-        sparql,
-        validate,
-    )
 
     compression.init_app(app)  # first registered, so it runs last: after the caching headers
     caching.init_app(app)
@@ -115,38 +108,3 @@ class PublicAddress:
         if self.prefix:  # served under a path by a proxy that strips it
             environ["SCRIPT_NAME"] = self.prefix
         return self.app(environ, start_response)
-
-
-def error_response(status: int, message: str) -> Response:
-    """A short plain-text error: the status and what to fix, never a traceback."""
-    return Response(f"{status} {message}\n", status=status, mimetype="text/plain")
-
-
-class BodyTooLarge(Exception):
-    """The request body passed ``Settings.max_body_bytes``."""
-
-
-def read_body() -> bytes:
-    """Read the request body, counting the bytes ourselves.
-
-    Werkzeug's ``MAX_CONTENT_LENGTH`` silently truncates a chunked body (no Content-Length)
-    instead of refusing it, so it is not used; this reads one byte past the limit and raises.
-
-    :raises BodyTooLarge: when the body is over the limit (answer 413).
-    """
-    from flask import current_app
-
-    limit = current_app.extensions["icskg.settings"].max_body_bytes
-    chunks, size = [], 0
-    while chunk := request.stream.read(min(65536, limit + 1 - size)):
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(f"The request body is larger than the limit of {limit:,} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def current_store() -> Store:
-    from flask import current_app
-
-    return current_app.extensions["icskg.store"]

@@ -16,8 +16,8 @@ from icskg import __version__
 from icskg.formats import RDF_FORMATS
 from icskg.namespaces import BASE, GRAPH, ICS, sparql_prologue
 from icskg.store import Store
-from icskg.web import current_store, error_response
 from icskg.web import describe as d
+from icskg.web.common import current_store, error_response
 from icskg.web.dataset import GRAPH_DOWNLOADS
 
 bp = Blueprint("browse", __name__)

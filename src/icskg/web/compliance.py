@@ -19,7 +19,7 @@ from icskg.formats import spreadsheet_safe
 from icskg.validation import parse_day
 from icskg.validation.compliance_cache import Busy, ComplianceCache, Unavailable
 from icskg.validation.regimes import regimes
-from icskg.web import current_store, error_response
+from icskg.web.common import current_store, error_response
 from icskg.web.describe import is_ours
 from icskg.web.linked_data import href
 

@@ -32,7 +32,7 @@ from icskg.namespaces import (
     bind_prefixes,
 )
 from icskg.store import Store
-from icskg.web import current_store, error_response
+from icskg.web.common import current_store, error_response
 
 bp = Blueprint("dataset", __name__)
 

@@ -11,7 +11,8 @@ from icskg import __version__
 from icskg.guard import MAX_NESTING, MAX_QUERY_CHARS
 from icskg.namespaces import ICS, ID, sparql_prologue
 from icskg.store import Store, StoreError
-from icskg.web import browse, current_store
+from icskg.web import browse
+from icskg.web.common import current_store
 
 bp = Blueprint("home", __name__)
 log = logging.getLogger(__name__)

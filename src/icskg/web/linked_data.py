@@ -17,8 +17,9 @@ from icskg import __version__, rdf_writer
 from icskg.formats import RDF_FORMATS, Format, negotiate
 from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES
 from icskg.sparql.facts import with_prefixes
-from icskg.web import current_store, error_response, ics_diagram
 from icskg.web import describe as d
+from icskg.web import ics_diagram
+from icskg.web.common import current_store, error_response
 
 bp = Blueprint("linked_data", __name__)
 

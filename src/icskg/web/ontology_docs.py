@@ -19,8 +19,8 @@ from icskg.formats import RDF_FORMATS, Format, negotiate
 from icskg.namespaces import GRAPH, PREFIXES
 from icskg.ontology_doc import OntologyDoc, anchor, document
 from icskg.store import Store
-from icskg.web import current_store, error_response
 from icskg.web.browse import classes_counted
+from icskg.web.common import current_store, error_response
 
 bp = Blueprint("ontology_docs", __name__)
 

@@ -28,7 +28,8 @@ from icskg import __version__, resources
 from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES, sparql_prologue
 from icskg.sparql.facts import with_prefixes
 from icskg.store import Store
-from icskg.web import SECURITY_HEADERS, BodyTooLarge, current_store, error_response, read_body, shared_queries
+from icskg.web import shared_queries
+from icskg.web.common import SECURITY_HEADERS, BodyTooLarge, current_store, error_response, read_body
 
 bp = Blueprint("pages", __name__)
 

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, render_template
 from icskg import __version__
 from icskg.validation.examples import violating_example
 from icskg.validation.report import Citation
-from icskg.web import error_response
+from icskg.web.common import error_response
 from icskg.web.rules import Rule, all_rules
 
 bp = Blueprint("rule_ids", __name__)

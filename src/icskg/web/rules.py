@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SH
 from icskg import __version__
 from icskg.namespaces import ICS, ICSH
 from icskg.validation.regimes import common_graph, regimes, shapes_graph
-from icskg.web import error_response
+from icskg.web.common import error_response
 
 bp = Blueprint("rules", __name__)
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from icskg import __version__
 from icskg import search as s
-from icskg.web import current_store, error_response
+from icskg.web.common import current_store, error_response
 
 bp = Blueprint("search", __name__)
 MAX_TEXT = 200

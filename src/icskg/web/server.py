@@ -10,6 +10,7 @@ from gunicorn.app.base import BaseApplication
 
 from icskg.config import Settings
 from icskg.validation import bounded
+from icskg.web import create_app
 from icskg.web.worker import BufferingWorker
 
 
@@ -24,8 +25,6 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from icskg.web import create_app
-
         return create_app(self.settings)
 
 

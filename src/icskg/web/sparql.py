@@ -31,8 +31,9 @@ from icskg.store import (
     QuerySyntaxError,
     QueryTimeout,
 )
-from icskg.web import BodyTooLarge, current_store, dataset, error_response, read_body
+from icskg.web import dataset
 from icskg.web.answer_cache import AnswerCache, Cached
+from icskg.web.common import BodyTooLarge, current_store, error_response, read_body
 
 bp = Blueprint("sparql", __name__)
 CACHE_HEADER = "X-ICSKG-Cache"

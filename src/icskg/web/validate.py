@@ -34,7 +34,7 @@ from icskg.validation.bounded import (
 from icskg.validation.inputs import INPUT_FORMATS, MEDIA_TYPES, Input, InputError, format_for
 from icskg.validation.regimes import regime, regimes
 from icskg.validation.render import REPORT_FORMATS, html_context
-from icskg.web import BodyTooLarge, error_response, read_body
+from icskg.web.common import BodyTooLarge, error_response, read_body
 
 bp = Blueprint("validate", __name__)
 

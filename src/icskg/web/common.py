@@ -1,0 +1,48 @@
+"""What every blueprint shares: the store of this app, plain-text errors, the request body read
+with our own byte counter, and the security headers. Blueprints import this, never the app
+factory (:mod:`icskg.web`), which imports them."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+from icskg.store import Store
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                                "form-action 'self'; base-uri 'none'"),
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def error_response(status: int, message: str) -> Response:
+    """A short plain-text error: the status and what to fix, never a traceback."""
+    return Response(f"{status} {message}\n", status=status, mimetype="text/plain")
+
+
+class BodyTooLarge(Exception):
+    """The request body passed ``Settings.max_body_bytes``."""
+
+
+def read_body() -> bytes:
+    """Read the request body, counting the bytes ourselves.
+
+    Werkzeug's ``MAX_CONTENT_LENGTH`` silently truncates a chunked body (no Content-Length)
+    instead of refusing it, so it is not used; this reads one byte past the limit and raises.
+
+    :raises BodyTooLarge: when the body is over the limit (answer 413).
+    """
+    limit = current_app.extensions["icskg.settings"].max_body_bytes
+    chunks, size = [], 0
+    while chunk := request.stream.read(min(65536, limit + 1 - size)):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"The request body is larger than the limit of {limit:,} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def current_store() -> Store:
+    """The store this app answers from."""
+    return current_app.extensions["icskg.store"]
