@@ -34,8 +34,15 @@ name that matches a module decides its layer."""
 FUNCTION_IMPORTS_ALLOWED = {
     ("icskg.reason", "owlready2"): "the optional `reason` extra (27 MB with its Java jars); "
                                    "only `icskg reason` needs it, and says how to install it",
+    ("icskg.validation.check", "pyshacl"): "the fallback for shapes icskg's own engine does not "
+                                           "implement (and engine='pyshacl'): importing it costs "
+                                           "about half a second that most validations never need",
+    ("icskg.validation.engine", "pyshacl"): "pySHACL's literal comparison, so sh:maxInclusive and "
+                                            "sh:lessThanOrEquals judge as pySHACL does; loaded "
+                                            "when a shape with one is first checked",
 }
-"""Imports inside a function body, each with why it cannot be at the top of its module."""
+"""Imports inside a function body, each with why it cannot be at the top of its module: optional
+extras, and pySHACL, which the validation engine falls back to."""
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:
