@@ -22,16 +22,16 @@ class Locked(RuntimeError):
 
 
 class FileCache:
-    """Files ``<prefix>-<key><suffix>`` in ``folder``: at most ``max_files`` and ``max_bytes`` of
-    them besides the keys a write says to keep."""
+    """Files ``<prefix>-<key><suffix>`` (``<key><suffix>`` without a prefix) in ``folder``: at most
+    ``max_files`` and ``max_bytes`` of them besides the keys a write says to keep."""
 
-    def __init__(self, folder: Path, prefix: str, *, max_files: int, max_bytes: int,
+    def __init__(self, folder: Path, prefix: str = "", *, max_files: int, max_bytes: int,
                  suffix: str = ".json") -> None:
-        self.folder, self.prefix, self.suffix = folder, prefix, suffix
+        self.folder, self.prefix, self.suffix = folder, f"{prefix}-" if prefix else "", suffix
         self.max_files, self.max_bytes = max_files, max_bytes
 
     def path(self, key: str) -> Path:
-        return self.folder / f"{self.prefix}-{key}{self.suffix}"
+        return self.folder / f"{self.prefix}{key}{self.suffix}"
 
     def read(self, key: str) -> bytes | None:
         """The file's bytes, marked used; ``None`` if there is none."""
@@ -48,7 +48,7 @@ class FileCache:
         ``key`` or those in ``keep``)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.path(key)
-        temporary = target.with_name(f"{target.name}.{uuid.uuid4().hex}")
+        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}")  # matches no key
         temporary.write_bytes(data)
         os.replace(temporary, target)
         self.evict({self.path(k) for k in keep}, newest=target)
@@ -57,7 +57,7 @@ class FileCache:
         """Drop the least recently used files past the bounds, never those in ``keep`` (which do not
         count) nor ``newest`` (which counts first)."""
         entries = []
-        for path in self.folder.glob(f"{self.prefix}-*{self.suffix}"):
+        for path in self.folder.glob(f"{self.prefix}*{self.suffix}"):
             try:
                 entries.append((path.stat(), path))
             except FileNotFoundError:
@@ -74,7 +74,7 @@ class FileCache:
     def drop_others(self) -> None:
         """Remove other prefixes' files (older versions) and halves of killed writes."""
         for path in self.folder.glob(f"*{self.suffix}*"):
-            if not path.name.startswith(f"{self.prefix}-") or not path.name.endswith(self.suffix):
+            if not path.name.startswith(self.prefix) or not path.name.endswith(self.suffix):
                 path.unlink(missing_ok=True)
 
     def lock(self) -> IO:

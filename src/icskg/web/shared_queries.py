@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
-import uuid
 from pathlib import Path
+
+from icskg.file_cache import FileCache
 
 MAX_QUERIES = 4_096
 MAX_BYTES = 32_768
 ID = re.compile(r"[A-Za-z0-9_-]{12}")
 
 
-def _folder(data_dir: Path) -> Path:
-    return data_dir / "shared-queries"
+def _texts(data_dir: Path) -> FileCache:
+    return FileCache(data_dir / "shared-queries", max_files=MAX_QUERIES, max_bytes=MAX_QUERIES * MAX_BYTES,
+                     suffix=".rq")
 
 
 def share(data_dir: Path, text: str) -> str:
@@ -36,16 +37,9 @@ def share(data_dir: Path, text: str) -> str:
     if len(data) > MAX_BYTES:
         raise ValueError(f"A shared query can be at most {MAX_BYTES:,} bytes; this one is {len(data):,}.")
     key = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode()[:12]
-    folder = _folder(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{key}.rq"
-    if target.is_file():
-        os.utime(target)
-        return key
-    temporary = folder / f".{key}.{uuid.uuid4().hex}"
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
-    _evict(folder)
+    texts = _texts(data_dir)
+    if texts.read(key) is None:  # a read marks it used
+        texts.write(key, data)
     return key
 
 
@@ -53,19 +47,8 @@ def shared_text(data_dir: Path, key: str) -> str | None:
     """The text shared under ``key``, or None for an unknown or malformed id."""
     if not ID.fullmatch(key):
         return None
-    path = _folder(data_dir) / f"{key}.rq"
     try:
-        text = path.read_text(encoding="utf-8")
+        data = _texts(data_dir).read(key)
+        return None if data is None else data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    os.utime(path)  # recently used: kept longer
-    return text
-
-
-def _evict(folder: Path) -> None:
-    entries = [e for e in os.scandir(folder) if e.name.endswith(".rq")]
-    if len(entries) <= MAX_QUERIES:
-        return
-    entries.sort(key=lambda e: e.stat().st_mtime)
-    for entry in entries[: len(entries) - MAX_QUERIES]:
-        Path(entry.path).unlink(missing_ok=True)
