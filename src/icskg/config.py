@@ -49,7 +49,7 @@ class Settings:
     """Memory limit (RLIMIT_DATA) of every process that works for the web: queries, validations and
     the compliance picture of a day (:class:`icskg.killable.Budget`)."""
     validation_processes: int = 2
-    """Killable validation processes per web worker, each warm (pySHACL, ontology and shapes
+    """Killable validation processes per web worker, each warm (ontology and shapes
     read); a validation that finds none free within 10 s gets 503."""
     build_memory_mb: int = 0
     """Memory limit (RLIMIT_DATA) of the child that builds or loads the store for ``serve``; 0 for

@@ -1,6 +1,6 @@
 """Work that can be killed: child processes under one budget, in warm pools, with bounded waiting.
 
-Some work cannot be interrupted from inside (pyoxigraph cannot cancel a query, pySHACL cannot be
+Some work cannot be interrupted from inside (pyoxigraph cannot cancel a query, a validation cannot be
 stopped) and some of it is a stranger's: a query or an upload can ask for hours of CPU or all the
 memory. So queries, validations, the compliance picture and the CLI's builds run in child processes
 under one policy, a :class:`Budget`: a memory limit (``RLIMIT_DATA``, which leaves out mapped
@@ -9,7 +9,7 @@ the work really stops, and the caller gets :class:`OverTime`; one that runs out 
 :class:`OutOfMemory` or :class:`Died`, each saying which limit it met.
 
 A :class:`Pool` keeps warm workers. Each runs its pool's ``warm`` step once when it starts (open
-the store; import pySHACL and read the ontology and shapes) before it takes a task, so a pool's
+the store; read and compile the ontology and shapes) before it takes a task, so a pool's
 preload belongs to that pool, whatever else started the process-wide fork server first. A worker
 takes one task at a time; a caller waits a little for a free one, then gets :class:`Busy` (the web
 answers 503 with Retry-After). A task that has used :data:`SLOW_AFTER` seconds of CPU gets a lower

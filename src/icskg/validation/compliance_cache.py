@@ -4,7 +4,7 @@ Validating the whole graph takes seconds of CPU, so ``icskg build`` computes the
 default day and the range of days the data allows, and writes both beside the stores
 (``<data dir>/compliance/``). Another day inside that range is computed on request, in the
 background: the request is answered at once (503 with Retry-After, "being computed"), and a warm
-worker of :mod:`icskg.killable` (pySHACL, ontology and shapes loaded) works it out under the one
+worker of :mod:`icskg.killable` (ontology and shapes read and compiled) works it out under the one
 budget while a thread of the web worker, not a request, waits for it. One computation runs at a
 time for the whole server (the folder's lock, shared by every worker), so the same day asked for
 twice is computed once; at most :data:`MAX_DAYS` other days and :data:`MAX_BYTES` are kept, the
