@@ -176,10 +176,11 @@ def test_the_cycle_finder_finds_cycles():
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_importing_the_query_processes_leaves_out_validation():
-    """``import icskg`` imports nothing else, so a query process (and anything that needs only the
-    store) does not load pySHACL and the validation package."""
-    code = ("import sys, icskg.store.executor; "
-            "print(sorted(m for m in sys.modules if m == 'pyshacl' or m.startswith('icskg.validation')))")
+def test_a_query_process_loads_neither_validation_nor_the_http_client():
+    """``import icskg`` imports nothing else and ``icskg.store`` leaves out the remote store, so a
+    query process (whose code is ``icskg.store.executor``) does not load pySHACL, the validation
+    package or requests."""
+    code = ("import sys, icskg.store.executor; print(sorted(m for m in sys.modules if m in "
+            "('pyshacl', 'requests', 'icskg.store.remote') or m.startswith('icskg.validation')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"

@@ -11,8 +11,10 @@ import pytest
 from icskg.config import load_settings
 from icskg.sparql.facts import LexicalError, UnknownFunction, shape_of
 from icskg.sparql.spans import boolean_bindings, order_conditions, top_level_order
-from icskg.store import EmbeddedStore, RemoteStore, StoreError, open_store
+from icskg.store import EmbeddedStore, StoreError
 from icskg.store.dialects import DIALECTS, dialect_named
+from icskg.store.factory import open_store
+from icskg.store.remote import RemoteStore
 from icskg.web import create_app
 from tests.conftest import free_port
 

@@ -24,10 +24,10 @@ from icskg.store import (
     EmbeddedStore,
     QueryResult,
     QuerySyntaxError,
-    RemoteStore,
     StoreError,
-    open_store,
 )
+from icskg.store.factory import open_store
+from icskg.store.remote import RemoteStore
 from icskg.validation.command import validate_command
 from icskg.validation.compliance_cache import ComplianceCache
 from icskg.web.server import cannot_listen, run

@@ -7,14 +7,17 @@
   (:mod:`~icskg.store.executor`) by the dataset rules of :mod:`~icskg.store.oxigraph`.
 - :mod:`~icskg.store.remote`: an existing SPARQL server over HTTP, with what differs between
   servers in :mod:`~icskg.store.dialects`.
+- :mod:`~icskg.store.factory`: :func:`~icskg.store.factory.open_store`, the store the settings
+  name.
 
-Callers import from here and open a store with :func:`open_store`; modules inside the package
-import their siblings, never this one.
+Callers import the interface and the embedded store from here, and open a store with
+``icskg.store.factory.open_store``; this module does not import the remote store, so neither a
+query process nor anything else that needs only the embedded store loads the HTTP client.
+Modules inside the package import their siblings, never this one.
 """
 
 from __future__ import annotations
 
-from icskg.config import Settings
 from icskg.store.base import (
     Busy,
     GraphSource,
@@ -28,19 +31,8 @@ from icskg.store.base import (
     StoreError,
 )
 from icskg.store.embedded import EmbeddedStore
-from icskg.store.remote import RemoteStore
 
 __all__ = [
     "Busy", "EmbeddedStore", "GraphSource", "Limits", "QueryEngineFailure", "QueryEvaluationError",
-    "QueryResult", "QuerySyntaxError", "QueryTimeout", "RemoteStore", "Store", "StoreError",
-    "open_store",
+    "QueryResult", "QuerySyntaxError", "QueryTimeout", "Store", "StoreError",
 ]
-
-
-def open_store(settings: Settings) -> Store:
-    """The store the settings name: the SPARQL server at ``endpoint`` if one is set, else the
-    embedded store in ``data_dir``."""
-    if settings.endpoint:
-        return RemoteStore.from_settings(settings)
-    return EmbeddedStore(settings.data_dir, settings.query_processes, settings.query_memory_mb,
-                         settings.query_idle_memory_mb)

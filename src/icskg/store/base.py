@@ -2,8 +2,8 @@
 the shapes answers take.
 
 Callers see only this; :mod:`icskg.store.embedded` (pyoxigraph on disk) and
-:mod:`icskg.store.remote` (a SPARQL server over HTTP) implement it, and :func:`icskg.store.open_store`
-chooses between them from the settings.
+:mod:`icskg.store.remote` (a SPARQL server over HTTP) implement it, and
+:func:`icskg.store.factory.open_store` chooses between them from the settings.
 """
 
 from __future__ import annotations

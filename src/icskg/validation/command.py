@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from icskg.config import load_settings
-from icskg.store import StoreError, open_store
+from icskg.store import StoreError
+from icskg.store.factory import open_store
 from icskg.validation.check import (
     DEFAULT_REGIME,
     ValidationReport,

@@ -30,7 +30,8 @@ from icskg.file_cache import FileCache, Locked
 from icskg.fingerprint import code_fingerprint
 from icskg.killable import Budget, Pool
 from icskg.namespaces import sparql_prologue
-from icskg.store import Store, open_store
+from icskg.store import Store
+from icskg.store.factory import open_store
 from icskg.validation.bounded import warm
 from icskg.validation.compliance import matrix
 from icskg.validation.published_record import coverage

@@ -9,7 +9,8 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from icskg.config import Settings, load_settings
-from icskg.store import Store, StoreError, open_store
+from icskg.store import Store, StoreError
+from icskg.store.factory import open_store
 from icskg.web import (
     browse,
     caching,
