@@ -1,18 +1,20 @@
 """Time killable work (icskg.killable) side by side: a warm pool against a fresh child per task.
 
-    .venv/bin/python -m bench.killable DATA_DIR [--runs N]
+    .venv/bin/python bench/killable.py DATA_DIR [--runs N]
 
 DATA_DIR holds a built store (``icskg build``). Prints a Markdown table of the median and worst
 time, in milliseconds, of:
 
 - validating the example upload ``icb-breaches.ttl`` (hca2022, as of 2024-01-01, report as JSON)
-  in the validation pool, whose workers read pySHACL, the ontology and the shapes before their
+  in the validation pool, whose workers read and compile the ontology and the shapes before their
   first task, and in a fresh child per validation from the same fork server (what each
   validation cost before pools had their own preload: it read the ontology and shapes again);
 - a cheap query in a warm query worker, and the first cheap query after a worker was killed at
   its time limit (the fresh worker opens the store and answers).
 
-Run it pinned and with the load average noted: ``taskset -c 1 .venv/bin/python -m bench.killable var``.
+Run it pinned and with the load average noted: ``taskset -c 1 .venv/bin/python bench/killable.py var``
+(as a script, which every new worker runs again, as it runs the ``icskg`` script under
+``icskg serve``; a module run with ``-m`` would be imported again by every new worker too).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import icskg.cli  # noqa: F401  (as under the `icskg` command: the fork server preloads the CLI)
 from icskg import killable, resources
 from icskg.killable import Budget, Pool
 from icskg.store import Limits

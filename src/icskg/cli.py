@@ -16,7 +16,7 @@ from icskg import reason as reasoning
 from icskg.build import BuildError, build_store
 from icskg.config import Settings, load_settings
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
-from icskg.killable import Budget, WorkError, run_once
+from icskg.killable import Budget, WorkError, preload, run_once
 from icskg.load import LoadError, graph_sources
 from icskg.resources import ontology_files
 from icskg.sources import READERS
@@ -33,6 +33,10 @@ from icskg.validation.compliance_cache import ComplianceCache
 from icskg.web.server import cannot_listen, run
 
 EXIT_ERROR = 2
+
+# Every new worker process runs the main script again (see icskg.killable.PRELOAD); under the
+# `icskg` command that imports this module, so the fork server holds it and a worker pays nothing.
+preload(__name__)
 
 
 class Failure(click.ClickException):

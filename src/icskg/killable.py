@@ -199,9 +199,20 @@ def _run_one(connection: Connection, refusal: str | None, keep_bytes: int) -> No
 
 
 PRELOAD = ["icskg.killable", "pyoxigraph"]
-"""What the fork server imports for every pool: this module and the engine queries, uploads and
-the compliance picture all use, so replacing a killed worker costs milliseconds. Each pool loads
-the rest with its own ``warm``."""
+"""What the fork server imports, for every pool: this module, the engine that queries, uploads and
+the compliance picture all use, and what :func:`preload` adds. Each pool's workers load the rest
+with their own ``warm``; the fork server only makes starting them cheaper. (Its own ``__main__``
+preload does not work in Python 3.11: it never receives the script's path, so every new worker
+runs the main script again; :mod:`icskg.cli` therefore preloads itself, which the ``icskg``
+script imports.)"""
+
+
+def preload(module: str) -> None:
+    """Have the fork server import ``module`` too (if it has not started yet), for workers that are
+    killed and replaced often, such as query workers at their time limit: a replacement then costs
+    milliseconds instead of the module's import."""
+    if module not in PRELOAD:
+        PRELOAD.append(module)
 
 
 def _context(method: str) -> multiprocessing.context.BaseContext:

@@ -38,6 +38,8 @@ from icskg.store.base import (
 )
 from icskg.store.oxigraph import run_query
 
+killable.preload(__name__)  # a query worker killed at its time limit is replaced in milliseconds
+
 
 class _RowLimitReached(Exception):
     pass
