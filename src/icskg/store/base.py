@@ -161,11 +161,11 @@ class LineResult(QueryResult):
         return ox.parse_query_results(self.payload, format=WIRE[self.kind])
 
     def serialize(self, fmt: Format) -> bytes:
+        if fmt.engine == WIRE[self.kind]:  # already in that form (N-Triples too: one writer made it)
+            return self.payload
         if self.kind == "graph":
             prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
             return ox.serialize(self._parsed(), format=fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
-        if fmt.engine == WIRE[self.kind]:
-            return self.payload
         return self._parsed().serialize(format=fmt.engine)  # type: ignore[union-attr]
 
     def variables(self) -> list[str]:
