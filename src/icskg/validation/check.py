@@ -11,6 +11,8 @@ no inference, no ``owl:imports``, and only icskg's own shapes.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -258,17 +260,51 @@ def store_graph(store: Store) -> Graph:
     return graph
 
 
-def store_data(store: Store) -> OxGraph:
-    """Every triple of the built store (the union of its named graphs) in a pyoxigraph store of
-    its own, for :mod:`icskg.validation.engine` (no rdflib objects: loading those cost more than
-    validating)."""
+def _union_ntriples(store: Store) -> bytes:
     result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     if result.limit_hit:
         raise ValueError(f"The store returned only part of the graph ({result.limit_hit}); "
                          "validate an export of it instead.")
     fmt = by_name("ntriples", RDF_FORMATS)
     assert fmt is not None
-    return OxGraph.from_ntriples(result.serialize(fmt))
+    return result.serialize(fmt)
+
+
+def _kept_copy(store: Store) -> Path | None:
+    """Where the union of an embedded store's graphs is kept as N-Triples, per dataset version."""
+    data_dir, version = getattr(store, "data_dir", None), store.info().get("version")
+    if data_dir is None or not version or not re.fullmatch(r"[\w.-]+", str(version)):
+        return None
+    return Path(data_dir) / "validation" / f"{version}.nt"
+
+
+def store_data(store: Store) -> OxGraph:
+    """Every triple of the built store (the union of its named graphs) in a pyoxigraph store of
+    its own, for :mod:`icskg.validation.engine` (no rdflib objects: loading those cost more than
+    validating).
+
+    Reading the whole store decodes every term through RocksDB (20 s for a million triples, most
+    of a validation), so an embedded store's union is also kept as N-Triples under
+    ``<data dir>/validation/<dataset version>.nt`` (written by the first validation, which
+    ``icskg build`` runs for the compliance picture; renamed into place when complete; other
+    versions' copies removed) and read from there, as fast as parsing a file.
+    """
+    kept = _kept_copy(store)
+    if kept is not None and kept.is_file():
+        return OxGraph.from_ntriples(kept.read_bytes())
+    data = _union_ntriples(store)
+    if kept is not None:
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_name(f".{kept.name}.{os.getpid()}")
+            partial.write_bytes(data)
+            os.replace(partial, kept)
+            for old in kept.parent.glob("*.nt"):
+                if old != kept:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only data directory: validate without keeping the copy
+    return OxGraph.from_ntriples(data)
 
 
 def validate_store(
