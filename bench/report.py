@@ -499,6 +499,12 @@ def _validation(results: dict) -> list[str]:
         lines += [f"| `{f}` | {share:.0%} |" for f, share in found["worker_inclusive"]]
     elif found:
         lines += ["", f"Profile: {found['error']}"]
+    against_jena = results.get("shacl")
+    if against_jena:
+        from bench.shacl import markdown
+
+        lines += ["", "Against Apache Jena's SHACL engine (`python -m bench shacl`, see bench/shacl.py):", "",
+                  against_jena["todo"] if "todo" in against_jena else markdown(against_jena)]
     return lines
 
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench import answers, breakdown, environment, steps, validation
+from bench import answers, breakdown, environment, shacl, steps, validation
 from bench.bare import answer_file
 from bench.inproc import InProcess
 from bench.queries import query_mix
@@ -303,6 +303,13 @@ class Bench:
         self.say("validation")
         results["validation"] = validation.measure(x1, self.work, self.logs, self.server_cpu,
                                                    full=self.plan.profile)
+        if self.plan.profile:  # the full run: against Apache Jena's SHACL engine (bench/shacl.py)
+            self.say("validation against Jena")
+            try:
+                scales = tuple(s for s in (1, 10) if s in self.plan.scales)
+                results["shacl"] = shacl.measure(self.work / "shacl", scales, self.server_cpu, runs=1)
+            except SystemExit as missing:
+                results["shacl"] = {"todo": str(missing)}
         results["meta"]["loadavg_after"] = os.getloadavg()
         results["meta"]["seconds"] = time.perf_counter() - results["meta"].pop("_started")
         return results
