@@ -146,12 +146,12 @@ def test_a_failure_that_is_not_the_data_exits_2(tmp_path: Path):
 
 def test_a_fault_in_icskg_exits_2_not_1(monkeypatch):
     """A fault inside the engine must never look like "the data breaks a rule" (exit 1)."""
-    import pyshacl
+    from icskg.validation import engine
 
     def broken(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(pyshacl, "validate", broken)
+    monkeypatch.setattr(engine.Engine, "run", broken)
     result = run(str(EXAMPLES / "icb-breaches.ttl"))
     assert result.exit_code == 2
     assert "fault in icskg, not in the data" in result.output and "RecursionError" in result.output
