@@ -112,21 +112,23 @@ class _Reply(NamedTuple):
 
 
 def _read_within(response: requests.Response, max_bytes: int | None) -> bytes | None:
-    """The body of a streamed ``response``, or None (the connection closed) past ``max_bytes``."""
+    """The body of a streamed ``response``, or None past ``max_bytes``. The connection is always
+    given back (whole answer read) or closed (anything else), never left open."""
     chunks, size = [], 0
     try:
         for chunk in response.iter_content(chunk_size=65_536):
             size += len(chunk)
             if max_bytes is not None and size > max_bytes:
-                response.close()
                 return None
             chunks.append(chunk)
-    except requests.exceptions.ConnectionError as exc:  # a read timeout while streaming
+    except requests.exceptions.RequestException as exc:  # a timeout or a break while streaming
         if isinstance(exc.args[0] if exc.args else None, ReadTimeoutError):
             raise QueryTimeout(f"The SPARQL server at {response.url} stopped sending its answer. "
                                "Narrow the query (more specific patterns, LIMIT).") from None
         raise StoreError(f"The SPARQL server at {response.url} broke off its answer: "
                          f"{_reason(exc)}.") from None
+    finally:
+        response.close()
     return b"".join(chunks)
 
 
