@@ -148,6 +148,7 @@ def test_a_day_is_computed_under_a_memory_limit(built):
     small = client_for(built, query_memory_mb=200)
     started = small.get("/compliance?as_of=2023-01-02")
     assert started.status_code == 503 and started.headers["Retry-After"]
+    assert started.headers["Refresh"] == started.headers["Retry-After"], "a browser reloads by itself"
     compliance_cache.wait_for_computations()
     response = small.get("/compliance?as_of=2023-01-02")
     assert response.status_code == 503

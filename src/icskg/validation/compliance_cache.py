@@ -212,7 +212,8 @@ class ComplianceCache:
                                           name=f"compliance {day}", daemon=True)
         _running[name].start()
         raise Busy(f"The compliance picture as of {day.isoformat()} is being computed now; it takes "
-                   f"about a minute. Reload this page in {RETRY_AFTER} seconds.", RETRY_AFTER)
+                   f"a few seconds to a minute. This page reloads itself in {RETRY_AFTER} seconds.",
+                   RETRY_AFTER)
 
     def _compute(self, settings: Settings, day: date, default: date, held: IO) -> None:
         """In a thread of the web worker: wait for the worker's matrix and keep it, or the failure."""

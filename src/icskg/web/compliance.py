@@ -46,6 +46,7 @@ def _data() -> dict | Response:
     except Busy as exc:
         response = error_response(503, str(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
+        response.headers["Refresh"] = str(exc.retry_after)  # a browser comes back by itself
         return response
     except Unavailable as exc:
         return error_response(503, str(exc))
