@@ -22,6 +22,7 @@ import json
 import re
 import time
 import uuid
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -140,6 +141,11 @@ def _cut_to_bytes(payload: bytes, max_bytes: int | None) -> tuple[bytes, str | N
     return payload[:payload.rfind(b"\n", 0, max_bytes) + 1], f"bytes={max_bytes}"
 
 
+def _close_all(*sessions: requests.Session) -> None:
+    for session in sessions:
+        session.close()
+
+
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
@@ -187,6 +193,9 @@ class RemoteStore(Store):
         ))
         self._writes = _session(_Retry(total=3, connect=3, read=0, status=0, other=0,
                                        allowed_methods=None, backoff_factor=0.2))
+        # Kept-alive connections are closed with the store, not left to the garbage collector
+        # (a socket it finds open is a ResourceWarning, at whatever moment it runs).
+        self.close = weakref.finalize(self, _close_all, self._reads, self._writes)
         self._manifest: tuple[float, dict | StoreError | None] | None = None
 
     @classmethod
@@ -241,6 +250,7 @@ class RemoteStore(Store):
         except requests.exceptions.RequestException as exc:
             raise StoreError(f"Cannot reach the SPARQL server at {url}: {_reason(exc)}.") from None
         if authenticate and response.status_code in (401, 403):
+            response.close()  # a streamed answer's connection is not left to the garbage collector
             raise StoreError(
                 f"The SPARQL server at {url} refused the credentials (HTTP {response.status_code}). "
                 "Check ICSKG_AUTH_USER and ICSKG_AUTH_PASSWORD, or ICSKG_AUTH_TOKEN."
