@@ -24,8 +24,9 @@ from bench.timing import pin
 CALLS = 300
 
 
-def _median_ms(call: Callable[[], object], calls: int) -> float:
-    for _ in range(min(20, calls)):
+def median_ms(call: Callable[[], object], calls: int, warm_up: int = 20) -> float:
+    """The median time of ``calls`` calls, in milliseconds, after ``warm_up`` untimed ones."""
+    for _ in range(min(warm_up, calls)):
         call()
     times = []
     for _ in range(calls):
@@ -56,18 +57,18 @@ def _stages(data_dir: str, queries: list[tuple[str, str, str]], cpu: int | None,
     limits = Limits(settings.query_timeout, settings.max_rows)
     json_format = by_name("json", RESULT_FORMATS)
     accept = {"Accept": ACCEPT["bindings"]}
-    out = {"healthz": _median_ms(lambda: client.get("/healthz"), calls)}
+    out = {"healthz": median_ms(lambda: client.get("/healthz"), calls)}
     for name, text, kind in queries:
         if kind != "bindings":
             continue
         answer = pool.run(text, [], [], limits)
         path = query_path(text)
         out[name] = {
-            "engine": _median_ms(lambda t=text: store.query(t, use_default_graph_as_union=True).serialize(
+            "engine": median_ms(lambda t=text: store.query(t, use_default_graph_as_union=True).serialize(
                 format=ox.QueryResultsFormat.JSON), calls),
-            "query_process": _median_ms(lambda t=text: pool.run(t, [], [], limits), calls),
-            "to_json": _median_ms(lambda a=answer: a.serialize(json_format), calls),
-            "flask": _median_ms(lambda p=path: client.get(p, headers=accept), calls),
+            "query_process": median_ms(lambda t=text: pool.run(t, [], [], limits), calls),
+            "to_json": median_ms(lambda a=answer: a.serialize(json_format), calls),
+            "flask": median_ms(lambda p=path: client.get(p, headers=accept), calls),
         }
     pool.close()
     return out

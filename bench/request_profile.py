@@ -15,26 +15,13 @@ import cProfile
 import io
 import os
 import pstats
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from bench.breakdown import median_ms
 from bench.oxigraph_server import ANCHOR_MIX as MIX
 from bench.servers import ACCEPT
 from bench.timing import pin
-
-
-def _median_ms(call: Callable[[], object], calls: int) -> float:
-    for _ in range(min(50, calls)):
-        call()
-    times = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,11 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     store = ox.Store.read_only(os.path.realpath(link))
     pool = QueryProcesses(link, size=1, memory_mb=settings.query_memory_mb)
     limits = Limits(settings.query_timeout, settings.max_rows, settings.max_answer_bytes)
-    engine = _median_ms(lambda: store.query(q.text, use_default_graph_as_union=True).serialize(
-        format=ox.QueryResultsFormat.JSON), args.calls)
-    hop = _median_ms(lambda: pool.run(q.text, [], [], limits), args.calls)
+    engine = median_ms(lambda: store.query(q.text, use_default_graph_as_union=True).serialize(
+        format=ox.QueryResultsFormat.JSON), args.calls, warm_up=50)
+    hop = median_ms(lambda: pool.run(q.text, [], [], limits), args.calls, warm_up=50)
     pool.close()
-    whole = _median_ms(request, args.calls)
+    whole = median_ms(request, args.calls, warm_up=50)
     print(f"{q.name}: engine {engine:.3f} ms; through a query process {hop:.3f} ms; "
           f"the WSGI app {whole:.3f} ms (the app's own: {whole - hop:.3f} ms); load {os.getloadavg()}")
     profile = cProfile.Profile()

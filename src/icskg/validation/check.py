@@ -249,18 +249,13 @@ def rule_ids(regime_id: str) -> list[str]:
 
 def store_graph(store: Store) -> Graph:
     """Every triple of the built store (the union of its named graphs) as one rdflib graph."""
-    result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-    if result.limit_hit:
-        raise ValueError(f"The store returned only part of the graph ({result.limit_hit}); "
-                         "validate an export of it instead.")
-    fmt = by_name("ntriples", RDF_FORMATS)
-    assert fmt is not None
     graph = bind_prefixes(Graph())
-    parse_rdf(Input(result.serialize(fmt), "the store", "ntriples"), "ntriples", graph)
+    parse_rdf(Input(_union_ntriples(store), "the store", "ntriples"), "ntriples", graph)
     return graph
 
 
 def _union_ntriples(store: Store) -> bytes:
+    """The union of the store's named graphs as N-Triples; refused if a limit cut it short."""
     result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     if result.limit_hit:
         raise ValueError(f"The store returned only part of the graph ({result.limit_hit}); "
