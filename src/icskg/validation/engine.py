@@ -28,7 +28,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
 from icskg.namespaces import bind_prefixes
-from icskg.validation.inputs import _to_rdflib
+from icskg.validation.inputs import to_rdflib
 
 DEFAULT = ox.DefaultGraph()
 TYPE = ox.NamedNode(str(RDF.type))
@@ -280,7 +280,7 @@ class Engine:
         names = [v.value for v in solutions.variables]
         seen = []
         for solution in solutions:
-            row = {name: _to_rdflib(solution[name]) for name in names if solution[name] is not None}
+            row = {name: to_rdflib(solution[name]) for name in names if solution[name] is not None}
             if "failure" in row:
                 raise Unsupported(f"?failure in {node}")
             this, path, value = row.pop("this", None), row.pop("path", None), row.pop("value", None)
@@ -289,7 +289,7 @@ class Engine:
             if (this, path, value, row) in seen:
                 continue
             seen.append((this, path, value, row))
-            value = value if value is not None else _to_rdflib(focus)  # node shapes only
+            value = value if value is not None else to_rdflib(focus)  # node shapes only
             bound = {**row, **{k: v for k, v in (("this", this), ("path", path), ("value", value))
                                if v is not None}}
             found = Result(shape, to_ox(this) if this is not None else focus, SH.SPARQLConstraintComponent,
@@ -365,15 +365,15 @@ def _pattern_check(engine: Engine, shape: Shape, focus: Any, values: set, param:
 
 def _max_inclusive(engine: Engine, shape: Shape, focus: Any, values: set, param: Any) -> Iterator:
     for v in values:
-        if not _compares(_to_rdflib(v), param):
+        if not _compares(to_rdflib(v), param):
             yield MAX_INCLUSIVE, v
 
 
 def _less_than_or_equals(engine: Engine, shape: Shape, focus: Any, values: set, param: Any) -> Iterator:
-    others = [_to_rdflib(o) for o in engine.data.objects(focus, to_ox(param))]
+    others = [to_rdflib(o) for o in engine.data.objects(focus, to_ox(param))]
     for v in values:
         for other in others:
-            if not _compares(_to_rdflib(v), other):
+            if not _compares(to_rdflib(v), other):
                 yield LESS_THAN_OR_EQUALS, v
 
 
@@ -451,7 +451,7 @@ def _pattern(pattern: str, flags: str) -> re.Pattern:
 @lru_cache(maxsize=65536)
 def _has_datatype(literal: ox.Literal, datatype: URIRef) -> bool:
     """pySHACL's sh:datatype: a literal of that datatype whose lexical form is valid for it."""
-    value = _to_rdflib(literal)
+    value = to_rdflib(literal)
     if value.datatype == datatype:
         return getattr(value, "ill_typed", None) is not True and value.value is not None
     if datatype == RDFS.Literal:
@@ -499,9 +499,9 @@ def report_graph(results: Iterable[Result], shapes: Graph, data: Any) -> Graph:
         graph.add((result, SH.sourceConstraintComponent, found.component))
         graph.add((result, SH.sourceShape, node_from_shapes(found.shape.node)))
         graph.add((result, SH.resultSeverity, found.shape.severity))
-        graph.add((result, SH.focusNode, _to_rdflib(found.focus)))
+        graph.add((result, SH.focusNode, to_rdflib(found.focus)))
         if found.value is not None:
-            graph.add((result, SH.value, _to_rdflib(found.value)))
+            graph.add((result, SH.value, to_rdflib(found.value)))
         path = found.path if found.path is not None else found.shape.path_node
         if path is not None:
             graph.add((result, SH.resultPath, node_from_shapes(path)))

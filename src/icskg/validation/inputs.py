@@ -181,7 +181,7 @@ def quiet_literal_warnings() -> Iterator[None]:
         logger.removeFilter(quiet)
 
 
-def _to_rdflib(term: object) -> URIRef | BNode | Literal:
+def to_rdflib(term: object) -> URIRef | BNode | Literal:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -206,7 +206,7 @@ def parse_rdf(doc: Input, syntax: str, into: Graph) -> int:
         """Each distinct term is converted once: a graph names the same things over and over."""
         found = terms.get(node)
         if found is None:
-            found = terms[node] = _to_rdflib(node)
+            found = terms[node] = to_rdflib(node)
         return found
 
     count = 0

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from icskg.validation.engine import DEFAULT, to_ox
-from icskg.validation.inputs import _to_rdflib
+from icskg.validation.inputs import to_rdflib
 
 
 class OxGraph:
@@ -31,7 +31,7 @@ class OxGraph:
     def _term(self, term: Any) -> Any:
         found = self._terms.get(term)
         if found is None:
-            found = self._terms[term] = _to_rdflib(term)
+            found = self._terms[term] = to_rdflib(term)
         return found
 
     @classmethod
