@@ -182,6 +182,7 @@ def quiet_literal_warnings() -> Iterator[None]:
 
 
 def to_rdflib(term: object) -> URIRef | BNode | Literal:
+    """A pyoxigraph term as rdflib's, for the parts of validation that speak rdflib."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
