@@ -257,23 +257,27 @@ def test_resource_pages_keep_the_strict_content_security_policy(client):
     assert "unsafe-inline" not in csp and "default-src 'self'" in csp
 
 
-def test_each_link_set_has_a_page_with_its_count_and_target(client, select):
-    html = client.get("/id/dataset/icskg/linkset/ods-seealso", headers={"Accept": BROWSER})
+def _dataset_part_page(client, select, path: str, count_query: str) -> str:
+    """The page of one part of the dataset description; it shows the count the store holds."""
+    html = client.get(path, headers={"Accept": BROWSER})
     assert html.status_code == 200
     text = unescape(html.get_data(as_text=True))
-    linked = select("SELECT (COUNT(*) AS ?n) WHERE { ?s rdfs:seeAlso ?o "
-                    "FILTER(STRSTARTS(STR(?o), STR(odsrecord:))) }")[0]["n"]
-    assert f">{linked}<" in text.replace(",", "")
+    assert f">{select(count_query)[0]['n']}<" in text.replace(",", "")
+    return text
+
+
+def test_each_link_set_has_a_page_with_its_count_and_target(client, select):
+    text = _dataset_part_page(client, select, "/id/dataset/icskg/linkset/ods-seealso",
+                              "SELECT (COUNT(*) AS ?n) WHERE { ?s rdfs:seeAlso ?o "
+                              "FILTER(STRSTARTS(STR(?o), STR(odsrecord:))) }")
     assert "https://directory.spineservices.nhs.uk/ORD/2-0-0/" in text
     assert "Links to NHS Organisation Data Service by seeAlso" in text
 
 
 def test_the_typed_ods_codes_have_a_page_with_their_count_and_identifier_system(client, select):
-    html = client.get("/id/dataset/icskg/codes/ods-organization-code", headers={"Accept": BROWSER})
-    assert html.status_code == 200
-    text = unescape(html.get_data(as_text=True))
-    typed = select("SELECT (COUNT(*) AS ?n) WHERE { ?s skos:notation ?c "
-                   "FILTER(DATATYPE(?c) = <https://fhir.nhs.uk/Id/ods-organization-code>) }")[0]["n"]
-    assert f">{typed}<" in text.replace(",", "")
+    text = _dataset_part_page(
+        client, select, "/id/dataset/icskg/codes/ods-organization-code",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s skos:notation ?c "
+        "FILTER(DATATYPE(?c) = <https://fhir.nhs.uk/Id/ods-organization-code>) }")
     assert "https://fhir.nhs.uk/Id/ods-organization-code" in text
     assert "ODS codes typed with the NHS ODS organisation code identifier system" in text
