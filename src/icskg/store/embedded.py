@@ -137,6 +137,9 @@ class EmbeddedStore(Store):
                     to_graph=ox.NamedNode(source.name),
                 )
                 sizes[source.name] = source.ntriples.count(b"\n")
+            # Each bulk load leaves its own overlapping files in every index, which every scan
+            # then merges: compacting them once halves scans and joins (BENCHMARKS.md, issue 18).
+            writer.optimize()
             writer.flush()
             del writer
             gc.collect()  # closes RocksDB before the directory moves
