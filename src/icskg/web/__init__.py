@@ -28,7 +28,7 @@ from icskg.web import (
     sparql,
     validate,
 )
-from icskg.web.common import SECURITY_HEADERS, error_response
+from icskg.web.common import SECURITY_HEADERS, STORE_UNAVAILABLE, UNEXPECTED, error_response
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     in ``settings.data_dir``, or the SPARQL server at ``settings.endpoint``)."""
     settings = settings or load_settings()
     app = Flask(__name__)
-    app.wsgi_app = PublicAddress(app.wsgi_app, settings.public_base)  # type: ignore[method-assign]
     app.extensions["icskg.settings"] = settings
     app.extensions["icskg.store"] = store or open_store(settings)
+    # /sparql's queries skip Flask's dispatch (sparql.LeanPath); every request has the public address
+    app.wsgi_app = PublicAddress(sparql.LeanPath(app, app.wsgi_app),  # type: ignore[method-assign]
+                                 settings.public_base)
 
     compression.init_app(app)  # first registered, so it runs last: after the caching headers
     caching.init_app(app)
@@ -75,14 +77,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @app.errorhandler(StoreError)
     def unavailable(exc: StoreError) -> Response:
         log.warning("store unavailable on %s %s: %s", request.method, request.path, exc)
-        response = error_response(503, "The data store cannot answer right now; try again shortly.")
+        response = error_response(503, STORE_UNAVAILABLE)
         response.headers["Retry-After"] = "10"
         return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "The server failed to answer this request. It has been logged.")
+        return error_response(500, UNEXPECTED)
 
     return app
 

@@ -4,6 +4,8 @@ factory (:mod:`icskg.web`), which imports them."""
 
 from __future__ import annotations
 
+from typing import IO
+
 from flask import Response, current_app, request
 
 from icskg.store import Store
@@ -16,9 +18,19 @@ SECURITY_HEADERS = {
 }
 
 
+PLAIN_TEXT = "text/plain; charset=utf-8"
+STORE_UNAVAILABLE = "The data store cannot answer right now; try again shortly."
+UNEXPECTED = "The server failed to answer this request. It has been logged."
+
+
+def error_text(status: int, message: str) -> bytes:
+    """The body of every error answer: the status and what to fix, never a traceback."""
+    return f"{status} {message}\n".encode()
+
+
 def error_response(status: int, message: str) -> Response:
-    """A short plain-text error: the status and what to fix, never a traceback."""
-    return Response(f"{status} {message}\n", status=status, mimetype="text/plain")
+    """A short plain-text error (:func:`error_text`)."""
+    return Response(error_text(status, message), status=status, content_type=PLAIN_TEXT)
 
 
 class BodyTooLarge(Exception):
@@ -26,16 +38,20 @@ class BodyTooLarge(Exception):
 
 
 def read_body() -> bytes:
-    """Read the request body, counting the bytes ourselves.
+    """Read this request's body within ``Settings.max_body_bytes`` (:func:`read_stream`)."""
+    return read_stream(request.stream, current_app.extensions["icskg.settings"].max_body_bytes)
+
+
+def read_stream(stream: IO[bytes], limit: int) -> bytes:
+    """Read a request body, counting the bytes ourselves.
 
     Werkzeug's ``MAX_CONTENT_LENGTH`` silently truncates a chunked body (no Content-Length)
     instead of refusing it, so it is not used; this reads one byte past the limit and raises.
 
     :raises BodyTooLarge: when the body is over the limit (answer 413).
     """
-    limit = current_app.extensions["icskg.settings"].max_body_bytes
     chunks, size = [], 0
-    while chunk := request.stream.read(min(65536, limit + 1 - size)):
+    while chunk := stream.read(min(65536, limit + 1 - size)):
         size += len(chunk)
         if size > limit:
             raise BodyTooLarge(f"The request body is larger than the limit of {limit:,} bytes.")

@@ -4,15 +4,30 @@ Requests: ``GET ?query=``, ``POST`` URL-encoded form, ``POST application/sparql-
 Answers: results by content negotiation (or ``format=``); 400 for a malformed query, 403 for any
 update, 406 when no offered format is acceptable, 413 for a body over the limit (chunked ones
 included), 415 for an unsupported request body.
+
+Every query request is answered by :func:`answer`, from the request and the app alone. The app
+factory puts :class:`LeanPath` in front of Flask: it calls :func:`answer` directly and finishes
+the headers by the same rules as the app's hooks (:mod:`icskg.web.caching`,
+:mod:`icskg.web.compression`, the security headers), so a cheap query pays for no request
+context, routing or hooks. What it passes on (a GET without a query: the query page or the
+service description; OPTIONS; other methods) goes through Flask, whose view calls
+:func:`answer` too.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 from flask.blueprints import BlueprintSetupState
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.http import HTTP_STATUS_CODES, quote_etag
+from werkzeug.utils import get_content_type
+from werkzeug.wrappers import Request
 
 from icskg.fingerprint import code_fingerprint
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
@@ -30,13 +45,32 @@ from icskg.store import (
     QueryEvaluationError,
     QuerySyntaxError,
     QueryTimeout,
+    StoreError,
 )
-from icskg.web import dataset
+from icskg.web import caching, compression, dataset
 from icskg.web.answer_cache import AnswerCache, Cached
-from icskg.web.common import BodyTooLarge, current_store, error_response, read_body
+from icskg.web.common import (
+    PLAIN_TEXT,
+    SECURITY_HEADERS,
+    STORE_UNAVAILABLE,
+    UNEXPECTED,
+    BodyTooLarge,
+    current_store,
+    error_text,
+    read_stream,
+)
 
+log = logging.getLogger(__name__)
 bp = Blueprint("sparql", __name__)
+PATH = "/sparql"
 CACHE_HEADER = "X-ICSKG-Cache"
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted."
+
+Headers = tuple[tuple[str, str], ...]
+SECURITY: Headers = tuple(SECURITY_HEADERS.items())
 
 
 @bp.record_once
@@ -46,13 +80,24 @@ def _make_cache(state: BlueprintSetupState) -> None:
     state.app.extensions["icskg.answers"] = AnswerCache(settings.answer_cache_bytes)
 
 
-def answer_cache() -> AnswerCache:
-    return current_app.extensions["icskg.answers"]
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """An answer before the headers every answer shares (caching, CORS, gzip, security)."""
 
-FORM = "application/x-www-form-urlencoded"
-QUERY_BODY = "application/sparql-query"
-UPDATE_BODY = "application/sparql-update"
-READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted."
+    status: int
+    content_type: str
+    body: bytes
+    headers: Headers = ()
+
+    def response(self) -> Response:
+        response = Response(self.body, status=self.status, content_type=self.content_type)
+        response.headers.extend(self.headers)
+        return response
+
+
+def error(status: int, message: str, headers: Headers = ()) -> Outcome:
+    """A plain-text error, as every page of the app gives (:func:`icskg.web.common.error_response`)."""
+    return Outcome(status, PLAIN_TEXT, error_text(status, message), headers)
 
 
 class Refusal(Exception):
@@ -63,6 +108,36 @@ class Refusal(Exception):
         self.status = status
         self.retry_after = retry_after
 
+    def outcome(self) -> Outcome:
+        return error(self.status, str(self),
+                     (("Retry-After", str(self.retry_after)),) if self.retry_after else ())
+
+
+def answer(req: Request, app: Flask, info: dict | None = None) -> Outcome | None:
+    """The answer to a query request; None for a GET or HEAD without one (the query page or the
+    service description, which Flask's view sends). ``info`` is the store's, if already read.
+
+    :raises StoreError: when the store cannot answer at all (the app's handler says so).
+    """
+    try:
+        params, body_query = _parameters(req, app.extensions["icskg.settings"].max_body_bytes)
+        if "update" in params:
+            raise Refusal(403, READ_ONLY)
+        queries = params.getlist("query")
+        if body_query is not None:
+            queries.append(body_query)
+        if not queries:
+            if req.method not in ("GET", "HEAD"):
+                raise Refusal(400, "Missing the 'query' parameter.")
+            return None
+        if len(queries) > 1:
+            raise Refusal(400, "Give exactly one query.")
+        return _answer(req, app, queries[0], params, info)
+    except Refusal as exc:
+        return exc.outcome()
+    except BodyTooLarge as exc:
+        return error(413, str(exc))
+
 
 def _text(data: bytes) -> str:
     try:
@@ -71,70 +146,56 @@ def _text(data: bytes) -> str:
         raise Refusal(400, "The request body is not valid UTF-8.") from None
 
 
-def _parameters() -> tuple[MultiDict, str | None]:
+def _parameters(req: Request, max_body: int) -> tuple[MultiDict, str | None]:
     """The protocol parameters and the query text, from whichever request form was used."""
-    if request.method in ("GET", "HEAD"):
-        return request.args, None
-    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if req.method in ("GET", "HEAD"):
+        return _args(req.query_string), None
+    charset = req.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise Refusal(415, f"The request body must be UTF-8, not {charset}.")
-    if request.mimetype == FORM:
-        form = parse_qs(_text(read_body()), keep_blank_values=True)
+    if req.mimetype == FORM:
+        form = parse_qs(_text(read_stream(req.stream, max_body)), keep_blank_values=True)
         body = [(k, v) for k, values in form.items() for v in values]
-        return MultiDict([*request.args.items(multi=True), *body]), None
-    if request.mimetype == QUERY_BODY:
-        return request.args, _text(read_body())
-    if request.mimetype == UPDATE_BODY:
+        return MultiDict([*_args(req.query_string).items(multi=True), *body]), None
+    if req.mimetype == QUERY_BODY:
+        return _args(req.query_string), _text(read_stream(req.stream, max_body))
+    if req.mimetype == UPDATE_BODY:
         raise Refusal(403, READ_ONLY)
     raise Refusal(
         415,
-        f"Unsupported request body type {request.mimetype or '(none)'!r}: send "
+        f"Unsupported request body type {req.mimetype or '(none)'!r}: send "
         f"{QUERY_BODY} or {FORM}, or use GET with ?query=.",
     )
 
 
-def _choose_format(kind: str, params: MultiDict) -> Format:
+@lru_cache(maxsize=256)
+def _args(query_string: bytes) -> ImmutableMultiDict:
+    """``Request.args``, remembered: parsing a query string with a long query is a measurable
+    part of a cheap request, and dashboards repeat theirs."""
+    return Request({"QUERY_STRING": query_string.decode("latin-1")}).args  # type: ignore[arg-type]
+
+
+def _first(params: MultiDict, name: str) -> str | None:
+    """The first value of a parameter (``MultiDict.get`` raises and catches a KeyError when it
+    is missing: slow on every request)."""
+    values = params.getlist(name)
+    return values[0] if values else None
+
+
+def _choose_format(kind: str, params: MultiDict, accept: str | None) -> Format:
     formats = RDF_FORMATS if kind == "graph" else RESULT_FORMATS
-    override = params.get("format")
+    override = _first(params, "format")
     if override:
         chosen = by_name(override, formats)
         if chosen is None:
             names = ", ".join(f.name for f in formats)
             raise Refusal(400, f"format={override} does not fit this query; use one of: {names}.")
         return chosen
-    chosen = negotiate(request.headers.get("Accept"), formats)
+    chosen = negotiate(accept, formats)
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats)
         raise Refusal(406, f"None of the accepted types can hold this result; offered: {offered}.")
     return chosen
-
-
-@bp.route("/sparql", methods=["GET", "POST"])
-def endpoint() -> Response:
-    try:
-        params, body_query = _parameters()
-        if "update" in params:
-            raise Refusal(403, READ_ONLY)
-        queries = params.getlist("query")
-        if body_query is not None:
-            queries.append(body_query)
-        if not queries:
-            if request.method not in ("GET", "HEAD"):
-                raise Refusal(400, "Missing the 'query' parameter.")
-            if request.accept_mimetypes.accept_html:
-                return redirect(url_for("pages.query"))
-            return dataset.negotiated(dataset.service_description(
-                current_store(), request.base_url, limits_in_words()))
-        if len(queries) > 1:
-            raise Refusal(400, "Give exactly one query.")
-        return _answer(queries[0], params)
-    except Refusal as exc:
-        response = error_response(exc.status, str(exc))
-        if exc.retry_after:
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    except BodyTooLarge as exc:
-        return error_response(413, str(exc))
 
 
 def limits_in_words() -> str:
@@ -146,11 +207,10 @@ def limits_in_words() -> str:
             "carries the header X-ICSKG-Limit: rows=N or bytes=N.")
 
 
-def _limits(params: MultiDict) -> Limits:
+def _limits(params: MultiDict, settings) -> Limits:
     """The server's limits, with the time limit lowered to a ``timeout=`` the request asks for."""
-    settings = current_app.extensions["icskg.settings"]
     timeout = settings.query_timeout
-    asked = params.get("timeout")
+    asked = _first(params, "timeout")
     if asked:
         try:
             seconds = float(asked)
@@ -162,24 +222,25 @@ def _limits(params: MultiDict) -> Limits:
     return Limits(timeout=timeout, max_rows=settings.max_rows, max_bytes=settings.max_answer_bytes)
 
 
-def _base_iri() -> str:
+def _base_iri(req: Request) -> str:
     """This endpoint's URL, against which a query's relative IRIs resolve. Werkzeug's ``base_url``
     also decodes it for display: slower, and not wanted in an IRI."""
-    return f"{request.scheme}://{request.host}{request.script_root}{request.path}"
+    return f"{req.scheme}://{req.host}{req.script_root}{req.path}"
 
 
-def _answer(sparql: str, params: MultiDict) -> Response:
-    limits = _limits(params)
-    base_iri = _base_iri()
+def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict | None) -> Outcome:
+    limits = _limits(params, app.extensions["icskg.settings"])
+    base_iri = _base_iri(req)
+    accept = req.environ.get("HTTP_ACCEPT")
     default_graphs, named_graphs = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
-    store = current_store()
-    version = f"{store.info()['version']}/{code_fingerprint()}"
-    key = (sparql, tuple(default_graphs), tuple(named_graphs), request.headers.get("Accept", ""),
-           params.get("format", ""), base_iri)
-    cache = answer_cache()
+    store = app.extensions["icskg.store"]
+    cache: AnswerCache = app.extensions["icskg.answers"]
+    version = f"{(info or store.info())['version']}/{code_fingerprint()}"
+    key = (sparql, tuple(default_graphs), tuple(named_graphs), accept or "", _first(params, "format") or "",
+           base_iri)
     cached = cache.get(version, key)
     if cached is not None:
-        return _response(cached, None, "hit")
+        return _outcome(cached, None, "hit", cache)
     try:
         refuse_too_complex(sparql)
         refuse_outbound(sparql)
@@ -200,7 +261,7 @@ def _answer(sparql: str, params: MultiDict) -> Response:
         raise Refusal(503, str(exc)) from None
     # Any other StoreError (no store, a damaged one, a remote server down) goes to the app's
     # handler, which logs the detail and answers without paths or server addresses.
-    fmt = _choose_format(result.kind, params)
+    fmt = _choose_format(result.kind, params, accept)
     try:
         body = result.serialize(fmt)
     except (OSError, ValueError) as exc:  # the engine's writer: nothing of a remote server's
@@ -208,20 +269,128 @@ def _answer(sparql: str, params: MultiDict) -> Response:
                            if f is not fmt)
         raise Refusal(406, f"The answer cannot be written as {fmt.name} ({exc}); ask for another "
                            f"format: {others}.") from None
-    answer = Cached(body, fmt.media_type)
+    found = Cached(body, fmt.media_type)
     # an answer cut at a limit is not kept: without ORDER BY a repeat may cut other rows
     if not result.limit_hit:
-        cache.put(version, key, answer)
-    return _response(answer, result.limit_hit, "miss")
+        cache.put(version, key, found)
+    return _outcome(found, result.limit_hit, "miss", cache)
 
 
-def _response(answer: Cached, limit_hit: str | None, cache: str) -> Response:
-    response = Response(answer.body, mimetype=answer.media_type)
-    if answer.media_type.startswith("text/"):
-        response.charset = "utf-8"
-    response.vary.add("Accept")
+def _outcome(found: Cached, limit_hit: str | None, cache_state: str, cache: AnswerCache) -> Outcome:
+    headers = [("Vary", "Accept")]
     if limit_hit:
-        response.headers["X-ICSKG-Limit"] = limit_hit
-    if answer_cache().max_bytes > 0:
-        response.headers[CACHE_HEADER] = cache
-    return response
+        headers.append(("X-ICSKG-Limit", limit_hit))
+    if cache.max_bytes > 0:
+        headers.append((CACHE_HEADER, cache_state))
+    return Outcome(200, _content_type(found.media_type), found.body, tuple(headers))
+
+
+@lru_cache(maxsize=32)
+def _content_type(media_type: str) -> str:
+    return get_content_type(media_type, "utf-8")
+
+
+@bp.route(PATH, methods=["GET", "POST"])
+def endpoint() -> Response:
+    """What :class:`LeanPath` passes on, and every query when the app runs without it."""
+    outcome = answer(request, current_app)
+    if outcome is not None:
+        return outcome.response()
+    if request.accept_mimetypes.accept_html:
+        return redirect(url_for("pages.query"))
+    return dataset.negotiated(dataset.service_description(
+        current_store(), request.base_url, limits_in_words()))
+
+
+StartResponse = Callable[[str, list[tuple[str, str]]], object]
+
+
+class LeanPath:
+    """WSGI middleware: query requests to ``/sparql`` (GET, HEAD and POST) answered by
+    :func:`answer` without Flask's dispatch, with the headers the app's hooks would add, in the
+    same order; anything else goes on to ``app`` (Flask)."""
+
+    def __init__(self, flask_app: Flask, app: Callable) -> None:
+        self.flask_app = flask_app
+        self.app = app
+        settings = flask_app.extensions["icskg.settings"]
+        self.store = flask_app.extensions["icskg.store"]
+        self.cors_origins = settings.cors_origins
+        self.cache_control = caching.cache_control(settings.cache_seconds)
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if environ.get("PATH_INFO") != PATH or method not in ("GET", "HEAD", "POST"):
+            return self.app(environ, start_response)
+        req = Request(environ)
+        info = caching.store_info(self.store)
+        etag = None
+        if caching.cacheable(method, PATH):
+            etag = caching.etag_for(info, req.full_path, environ.get("HTTP_ACCEPT", ""))
+            if caching.not_modified(etag, req.if_none_match):
+                headers = [("ETag", quote_etag(etag)), *SECURITY]  # type: ignore[arg-type]
+                self._cors(environ, method, headers)
+                start_response(_status_line(304), headers)
+                return []
+        try:
+            outcome = answer(req, self.flask_app, info)
+        except StoreError as exc:
+            log.warning("store unavailable on %s %s: %s", method, PATH, exc)
+            outcome = error(503, STORE_UNAVAILABLE, (("Retry-After", "10"),))
+        except Exception:
+            log.exception("unhandled error on %s %s", method, PATH)
+            outcome = error(500, UNEXPECTED)
+        if outcome is None:
+            return self.app(environ, start_response)
+        body = outcome.body
+        headers = [("Content-Type", outcome.content_type), ("Content-Length", str(len(body))),
+                   *outcome.headers, *SECURITY]
+        ok = outcome.status == 200
+        if ok and etag:
+            headers.append(("ETag", quote_etag(etag)))
+            modified = caching.last_modified(info)  # type: ignore[arg-type]
+            if modified:
+                headers.append(("Last-Modified", modified))
+            headers.append(("Cache-Control", self.cache_control))
+            _vary(headers, "Accept")
+        self._cors(environ, method, headers)
+        if ok and compression.compressible_type(outcome.content_type):
+            _vary(headers, "Accept-Encoding")
+            if compression.worth_gzip(environ.get("HTTP_ACCEPT_ENCODING"), len(body)):
+                body = compression.compress(body)
+                headers[1] = ("Content-Length", str(len(body)))
+                headers.append(("Content-Encoding", "gzip"))
+                if etag:
+                    _replace(headers, "ETag", quote_etag(etag + compression.GZIP_SUFFIX))
+        start_response(_status_line(outcome.status), headers)
+        return [] if method == "HEAD" else [body]
+
+    def _cors(self, environ: dict, method: str, headers: list[tuple[str, str]]) -> None:
+        allowed, vary_origin = caching.cors(self.cors_origins, environ.get("HTTP_ORIGIN"), method)
+        for header, value in allowed:
+            headers.append((header, value))
+            if vary_origin and header == "Access-Control-Allow-Origin":
+                _vary(headers, "Origin")
+
+
+@lru_cache(maxsize=32)
+def _status_line(status: int) -> str:
+    """As werkzeug writes it (``304 NOT MODIFIED``)."""
+    return f"{status} {HTTP_STATUS_CODES[status].upper()}"
+
+
+def _vary(headers: list[tuple[str, str]], token: str) -> None:
+    """Add ``token`` to the Vary header, in place, or append one (as ``Response.vary.add``)."""
+    for i, (name, value) in enumerate(headers):
+        if name == "Vary":
+            if token.lower() not in [t.strip().lower() for t in value.split(",")]:
+                headers[i] = (name, f"{value}, {token}")
+            return
+    headers.append(("Vary", token))
+
+
+def _replace(headers: list[tuple[str, str]], name: str, value: str) -> None:
+    for i, (header, _) in enumerate(headers):
+        if header == name:
+            headers[i] = (name, value)
+            return
