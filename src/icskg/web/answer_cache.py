@@ -64,7 +64,9 @@ class AnswerCache:
             return found[0]
 
     def put(self, version: str, key: Key, answer: Cached) -> bool:
-        """Keep ``answer``; False if it is too large to keep."""
+        """Keep ``answer``; False if it is too large to keep (or the cache is off)."""
+        if self.max_bytes <= 0:
+            return False
         cost = len(answer.body) + key_size(key)
         if cost > self.max_bytes // 4:
             return False

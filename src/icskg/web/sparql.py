@@ -26,6 +26,7 @@ from flask import Blueprint, Flask, Response, current_app, redirect, request, ur
 from flask.blueprints import BlueprintSetupState
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.http import HTTP_STATUS_CODES, quote_etag
+from werkzeug.sansio.utils import get_host
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request
 
@@ -225,7 +226,13 @@ def _limits(params: MultiDict, settings) -> Limits:
 def _base_iri(req: Request) -> str:
     """This endpoint's URL, against which a query's relative IRIs resolve. Werkzeug's ``base_url``
     also decodes it for display: slower, and not wanted in an IRI."""
-    return f"{req.scheme}://{req.host}{req.script_root}{req.path}"
+    return _endpoint_iri(req.scheme, req.environ.get("HTTP_HOST"), req.server, req.root_path, req.path)
+
+
+@lru_cache(maxsize=64)
+def _endpoint_iri(scheme: str, host: str | None, server: tuple | None, root: str, path: str) -> str:
+    """:func:`_base_iri`, remembered (as ``Request.host`` works it out; no trusted hosts are set)."""
+    return f"{scheme}://{get_host(scheme, host, server)}{root}{path}"
 
 
 def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict | None) -> Outcome:
@@ -327,7 +334,7 @@ class LeanPath:
         etag = None
         if caching.cacheable(method, PATH):
             etag = caching.etag_for(info, req.full_path, environ.get("HTTP_ACCEPT", ""))
-            if caching.not_modified(etag, req.if_none_match):
+            if "HTTP_IF_NONE_MATCH" in environ and caching.not_modified(etag, req.if_none_match):
                 headers = [("ETag", quote_etag(etag)), *SECURITY]  # type: ignore[arg-type]
                 self._cors(environ, method, headers)
                 start_response(_status_line(304), headers)
