@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 from pathlib import Path
 
@@ -67,10 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                     for name, server in servers.items():
                         runs[name].append(wrk.run(server.port, lua, c, args.seconds, 1))
                 for name, found in runs.items():
-                    rate = statistics.median(r.get("per_second", 0.0) for r in found)
-                    p50 = statistics.median(r.get("p50_ms", float("nan")) for r in found)
-                    errors = sum(r.get("errors", 1) for r in found)
-                    flag = " (errors)" if errors else ""
+                    rate, p50, flag = wrk.median(found)
                     print(f"| `{q.name}` | {c} | {name} | {rate:,.0f}{flag} | {p50:.3g} |", flush=True)
         print(f"load average after: {os.getloadavg()}")
     finally:

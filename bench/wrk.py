@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import subprocess
 import tempfile
 from pathlib import Path
@@ -96,3 +97,10 @@ def run(port: int, lua: str, connections: int, seconds: float, cpu: int | None,
             "per_second": good / wall if wall else 0.0,
             "p50_ms": figures["p50_us"] / 1000, "p99_ms": figures["p99_us"] / 1000,
             "errors": figures["status_errors"] + figures["socket_errors"] + figures["timeouts"]}
+
+
+def median(runs: list[dict]) -> tuple[float, float, str]:
+    """The median rate and p50 of repeated runs, and " (errors)" if any run had one."""
+    rate = statistics.median(r.get("per_second", 0.0) for r in runs)
+    p50 = statistics.median(r.get("p50_ms", float("nan")) for r in runs)
+    return rate, p50, " (errors)" if sum(r.get("errors", 1) for r in runs) else ""

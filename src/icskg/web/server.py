@@ -76,7 +76,7 @@ def run(settings: Settings) -> None:
         "worker_class": "icskg.web.worker.BufferingWorker",
         "threads": settings.threads,
         "timeout": settings.worker_timeout,
-        "accesslog": "-",
+        # The access log is the worker's own (one line a request, written about once a second).
         "errorlog": "-",
         "preload_app": False,
         # A GET query with its prefixes spelled out runs to kilobytes: allow gunicorn's largest

@@ -1,12 +1,12 @@
-"""A gunicorn worker whose threads only ever see whole requests.
+"""A gunicorn worker whose threads only ever see whole requests, at little cost per request.
 
 gunicorn's threaded worker hands a connection to a thread as soon as its first byte arrives; the
 thread then reads the rest of the request, so a client that sends a header line or a body byte
 every few seconds holds a thread for as long as it likes, and ten such clients took every
 thread. Here the worker's event loop reads each request (head and body, up to the body limit)
 without a thread, and hands a thread only a request that has fully arrived; a client that has not
-sent its whole request within ``request_seconds`` is disconnected. Slow clients then cost a
-socket each, not a thread.
+sent its whole request within ``request_seconds`` is disconnected, and one that reads nothing of
+its answer for as long is dropped. Slow clients then cost a socket each, not a thread.
 
 Each client address may have at most ``client_slots`` queries, downloads and validations
 (``LANED`` paths) in the threads of a worker at once; past that it is answered 503 at once from
@@ -14,47 +14,99 @@ the event loop. So a client sending many long queries or downloads holds a bound
 other threads (and query processes) stay free for everyone else; pages and static files are not
 counted. Behind a reverse proxy every client has the proxy's address: set
 ``ICSKG_CLIENT_SLOTS=0`` there and limit per client in the proxy.
+
+What a request costs the server is kept small, as a cheap query costs the engine a tenth of a
+millisecond: the event loop wakes once per request (a connection is armed for one readable event
+at a time, and the thread that answered re-arms it itself, with no hand-back through the loop);
+the thread takes the request from a plain queue, has gunicorn parse it from the bytes already
+read, sends the head with the first body bytes in one write, and appends the access line to a
+buffer the loop writes out about once a second. gunicorn's arbiter still replaces a worker whose
+loop stops (``worker_timeout``).
 """
 
 from __future__ import annotations
 
-import selectors
+import errno
+import os
+import select
+import socket
+import threading
 import time
-from collections import Counter
-from functools import partial
+from collections import Counter, deque
+from datetime import datetime
+from typing import Any
 
-from gunicorn.workers.gthread import TConn, ThreadWorker
+from gunicorn.http import wsgi
+from gunicorn.http.errors import NoMoreData
+from gunicorn.http.message import Request
+from gunicorn.http.unreader import IterUnreader
+from gunicorn.workers.base import Worker
 
 HEAD_END = b"\r\n\r\n"
 LANED = (b"/sparql", b"/download", b"/validate", b"/compliance")
 MAX_HEAD = 64 * 1024  # gunicorn refuses longer heads itself
+READABLE = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLONESHOT
+LOG_SECONDS = 1.0  # how long an access line may wait in the buffer
 
 
 class _Request:
-    """The bytes of one request read so far, and whether they make a whole request."""
+    """The bytes of one request read so far, and where the request ends once it has all come."""
 
     def __init__(self, max_body: int) -> None:
         self.data = bytearray()
         self.max_body = max_body
         self.head_end = -1
-        self.length: int | None = None
+        self.length = 0
         self.chunked = False
         self.continued = False
+        self.scanned = -1  # chunked: where the next chunk-size line starts
+        self.end = -1  # where the request ends (the next one may follow on the connection)
 
     def add(self, chunk: bytes) -> None:
         self.data += chunk
         if self.head_end < 0:
             end = self.data.find(HEAD_END)
-            if end >= 0:
-                self.head_end = end + len(HEAD_END)
-                for line in bytes(self.data[:end]).lower().split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.strip() == b"content-length" and value.strip().isdigit():
-                        self.length = int(value.strip())
-                    elif name.strip() == b"transfer-encoding" and b"chunked" in value:
-                        self.chunked = True
-                    elif name.strip() == b"expect" and b"100-continue" in value:
-                        self.continued = True
+            if end < 0:
+                return
+            self.head_end = self.scanned = end + len(HEAD_END)
+            for line in bytes(self.data[:end]).lower().split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name, value = name.strip(), value.strip()
+                if name == b"content-length" and value.isdigit():
+                    self.length = int(value)
+                elif name == b"transfer-encoding" and b"chunked" in value:
+                    self.chunked = True
+                elif name == b"expect" and b"100-continue" in value:
+                    self.continued = True
+        self._find_end()
+
+    def _find_end(self) -> None:
+        if self.end >= 0:
+            return
+        if not self.chunked:
+            if len(self.data) - self.head_end >= self.length:
+                self.end = self.head_end + self.length
+            return
+        while True:  # chunk-size line, data, CRLF; a last chunk of size 0, trailers, CRLF
+            line_end = self.data.find(b"\r\n", self.scanned)
+            if line_end < 0:
+                return
+            size = bytes(self.data[self.scanned:line_end]).split(b";")[0].strip()
+            try:
+                length = int(size, 16)
+            except ValueError:  # gunicorn's parser says what is wrong with it
+                self.end = len(self.data)
+                return
+            if length == 0:
+                trailers = self.data.find(b"\r\n\r\n", line_end)
+                if line_end + 2 <= len(self.data) and self.data.startswith(b"\r\n", line_end + 2):
+                    self.end = line_end + 4
+                elif trailers >= 0:
+                    self.end = trailers + 4
+                return
+            if len(self.data) < line_end + 2 + length + 2:
+                return
+            self.scanned = line_end + 2 + length + 2
 
     @property
     def expects_continue(self) -> bool:
@@ -65,16 +117,98 @@ class _Request:
         """A whole request has arrived, or more than the app would read anyway (it answers)."""
         if self.head_end < 0:
             return len(self.data) > MAX_HEAD
-        body = len(self.data) - self.head_end
-        if body > self.max_body:
-            return True
-        if self.chunked:
-            return self.data.endswith(b"0\r\n\r\n")
-        return body >= (self.length or 0)
+        return self.end >= 0 or len(self.data) - self.head_end > self.max_body
+
+    def take(self) -> bytes:
+        """The request's bytes; what follows them (a pipelined request) stays."""
+        end = self.end if self.end >= 0 else len(self.data)
+        taken = bytes(self.data[:end])
+        rest = self.data[end:]
+        self.__init__(self.max_body)
+        if rest:
+            self.add(bytes(rest))
+        return taken
 
 
-class BufferingWorker(ThreadWorker):
-    """gunicorn's threaded worker, reading requests in its event loop (see the module)."""
+class _Conn:
+    """A client connection. It is armed for one readable event at a time: the thread that takes
+    the event owns the connection until it arms it again or closes it."""
+
+    __slots__ = ("address", "client", "deadline", "draining", "fd", "lane", "late", "owned", "request",
+                 "served", "server", "sock")
+
+    def __init__(self, sock: socket.socket, client: Any, server: Any, max_body: int) -> None:
+        self.sock, self.fd, self.client, self.server = sock, sock.fileno(), client, server
+        self.address = client[0] if isinstance(client, tuple) else client
+        self.request = _Request(max_body)
+        self.deadline = 0.0
+        self.owned = False  # a thread has it
+        self.late = False  # past its deadline: the thread that next takes it closes it
+        self.draining = False  # answered for the last time: what the client still sends is dropped
+        self.served = 0
+        self.lane: Any = None
+
+
+class _Out:
+    """Where a response is written: the head waits for the first body bytes, so that a small
+    answer leaves in one write; a client that takes nothing for ``seconds`` is dropped."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        self.sock, self.seconds = sock, seconds
+        self.head: bytes | None = None
+        self.started = False
+
+    def gettimeout(self) -> float:  # gunicorn's error writer asks
+        return 0.0
+
+    def sendall(self, data: bytes) -> None:
+        if not self.started:
+            self.started = True
+            self.head = bytes(data)
+            return
+        if self.head is not None:
+            data, self.head = self.head + data, None
+        self._send(data)
+
+    send = sendall
+
+    def flush(self) -> None:
+        if self.head is not None:
+            data, self.head = self.head, None
+            self._send(data)
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> None:
+        """What gunicorn calls for a file answer: the head, then the file by ``sendfile(2)``."""
+        self.flush()
+        if count is None:
+            count = os.fstat(file.fileno()).st_size - offset
+        while count > 0:
+            try:
+                sent = os.sendfile(self.sock.fileno(), file.fileno(), offset, count)
+            except (BlockingIOError, InterruptedError):
+                self._writable()
+                continue
+            if not sent:  # the file is shorter than it was
+                return
+            offset, count = offset + sent, count - sent
+
+    def _send(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[self.sock.send(view):]
+            except (BlockingIOError, InterruptedError):
+                self._writable()
+
+    def _writable(self) -> None:
+        poller = select.poll()
+        poller.register(self.sock, select.POLLOUT)
+        if not poller.poll(self.seconds * 1000):
+            raise TimeoutError("the client read nothing of its answer")
+
+
+class BufferingWorker(Worker):
+    """A gunicorn worker whose threads take whole requests from a shared event set (see the module)."""
 
     request_seconds = 10.0
     max_body = 1_000_000
@@ -85,90 +219,306 @@ class BufferingWorker(ThreadWorker):
             % (len(BUSY_TEXT), BUSY_TEXT))
 
     def init_process(self) -> None:
-        self.in_threads: Counter = Counter()  # requests in the threads, by client address
+        self.events = select.epoll()
+        self.conns: dict[int, _Conn] = {}
+        self.lock = threading.Lock()  # who owns a connection; the lanes
+        self.in_threads: Counter = Counter()  # laned requests in the threads, by client address
+        self.log_lines: deque[str] = deque()
+        self.listeners: dict[int, socket.socket] = {}
+        self.listening = True
+        self.wake_read, self.wake_write = os.pipe()
         super().init_process()
 
-    def accept(self, listener) -> None:
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self.alive = False
         try:
-            client, address = listener.accept()
-        except (BlockingIOError, ConnectionAbortedError):
-            return
-        self.nr_conns += 1
-        self._read(TConn(self.cfg, client, address, listener.getsockname()))
+            os.write(self.wake_write, b"\0")
+        except OSError:
+            pass
 
-    def on_client_socket_readable(self, conn, client) -> None:
-        """A kept-alive connection has a new request coming: read it here too."""
-        self.poller.unregister(client)
-        self.keepalived_conns.remove(conn)
-        self._read(conn)
+    # The main thread: the arbiter's heartbeat, deadlines, the access log -------------------------
 
-    def _read(self, conn) -> None:
-        conn.sock.setblocking(False)
-        conn.request = _Request(self.max_body)
-        conn.timeout = time.monotonic() + self.request_seconds
-        self.pending_conns.append(conn)  # closed by murder_pending() past the deadline
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_bytes, conn))
+    def run(self) -> None:
+        for listener in self.sockets:
+            listener.setblocking(False)
+            self.listeners[listener.fileno()] = listener
+            self.events.register(listener.fileno(), READABLE)
+        for _ in range(self.cfg.threads):
+            threading.Thread(target=self._serve_events, daemon=True).start()
+        while self.alive:
+            self.notify()
+            if self.ppid != os.getppid():
+                self.log.info("Parent changed, shutting down: %s", self)
+                break
+            self._flush_log()
+            self._expire(time.monotonic())
+            select.select([self.wake_read], [], [], LOG_SECONDS)
+        self._stop()
 
-    def _on_bytes(self, conn, sock) -> None:
+    def _expire(self, now: float) -> None:
+        """Disconnect clients past their time to send a request (or to send the next one): the
+        socket is shut, so the thread that takes its event closes it."""
+        with self.lock:
+            late = [c for c in self.conns.values() if not c.owned and not c.late and c.deadline < now]
+            for conn in late:
+                conn.late = True
+        for conn in late:
+            try:
+                conn.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _flush_log(self) -> None:
+        lines = []
+        while self.log_lines:
+            lines.append(self.log_lines.popleft())
+        if lines:
+            try:
+                os.write(1, "".join(lines).encode("utf-8", "replace"))
+            except OSError:
+                pass
+
+    def _stop(self) -> None:
+        """No new connections; the requests in the threads are answered within the graceful time."""
+        with self.lock:
+            self.listening = False
+            for fd, listener in self.listeners.items():
+                self.events.unregister(fd)
+                listener.close()
+        self._expire(float("inf"))  # idle and half-sent connections
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        while self.conns and time.monotonic() < deadline:
+            self.notify()
+            time.sleep(0.05)
+        self._flush_log()
+
+    # The threads: each waits for one event, and answers a request that has fully arrived ---------
+
+    def _serve_events(self) -> None:
+        while True:
+            try:
+                events = self.events.poll(-1, 1)
+            except InterruptedError:
+                continue
+            except (OSError, ValueError):  # closed at exit
+                return
+            for fd, _ in events:
+                if fd in self.listeners:
+                    self._accept(fd)
+                    continue
+                with self.lock:
+                    conn = self.conns.get(fd)
+                    if conn is None or conn.owned:
+                        continue
+                    conn.owned = True
+                if conn.late:
+                    self._close(conn)
+                elif conn.draining:
+                    self._drain(conn)
+                else:
+                    self._on_bytes(conn)
+
+    def _accept(self, fd: int) -> None:
+        listener = self.listeners.get(fd)
+        while listener is not None and len(self.conns) < self.worker_connections:
+            try:
+                sock, client = listener.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                break
+            except OSError:  # closed at exit
+                return
+            sock.setblocking(False)
+            conn = _Conn(sock, client, listener.getsockname(), self.max_body)
+            conn.deadline = time.monotonic() + self.request_seconds
+            with self.lock:
+                self.conns[conn.fd] = conn
+            self.events.register(conn.fd, READABLE)
+        self._listen()
+
+    def _listen(self) -> None:
+        """Arm the listeners for the next connection, unless the worker is full (another worker
+        then takes it) or stopping."""
+        with self.lock:
+            if self.listening and len(self.conns) < self.worker_connections:
+                for fd in self.listeners:
+                    self.events.modify(fd, READABLE)
+
+    @property
+    def worker_connections(self) -> int:
+        return self.cfg.worker_connections
+
+    def _on_bytes(self, conn: _Conn) -> None:
         try:
-            chunk = sock.recv(65536)
+            chunk = conn.sock.recv(65536)
         except (BlockingIOError, InterruptedError):
+            self._arm(conn)
             return
         except OSError:
             chunk = b""
         if not chunk:  # the client went away
-            self._forget(conn)
-            self.nr_conns -= 1
-            conn.close()
+            self._close(conn)
             return
         request = conn.request
+        if not request.data:  # a new request on a kept-alive connection: it has this long
+            conn.deadline = time.monotonic() + self.request_seconds
         request.add(chunk)
         if request.expects_continue:
             try:
-                sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+                conn.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
             except OSError:
                 pass
-        if request.whole:
-            self._forget(conn)
-            address = conn.client[0] if isinstance(conn.client, tuple) else conn.client
-            target = bytes(request.data[:request.data.find(b"\r\n")]).split(b" ")[1:2]
-            if not (self.client_slots and target and target[0].startswith(LANED)):
-                address = None
-            elif self.in_threads[address] >= self.client_slots:
-                try:
-                    sock.setblocking(True)
-                    sock.settimeout(1)
-                    sock.sendall(self.BUSY)
-                except OSError:
-                    pass
-                self.nr_conns -= 1
-                conn.close()
+        while request.whole:
+            if not self._admit(conn):
                 return
-            if address is not None:
-                self.in_threads[address] += 1
-            conn.address = address
-            conn.data_ready = True
-            self.enqueue_req(conn)
+            cut = request.end < 0  # the body is over the limit: the rest is never read
+            keep = self._serve(conn, request.take())
+            if not keep or cut or not self.alive:
+                self._finish(conn)
+                return
+            conn.served += 1
+            conn.deadline = time.monotonic() + (self.request_seconds if request.data else self.cfg.keepalive)
+        self._arm(conn)
 
-    def finish_request(self, conn, fs) -> None:
-        address = getattr(conn, "address", None)
-        if address is not None:
-            conn.address = None
-            self.in_threads[address] -= 1
-            if self.in_threads[address] <= 0:
-                del self.in_threads[address]
-        super().finish_request(conn, fs)
+    def _finish(self, conn: _Conn) -> None:
+        """Close after the last answer without losing it: a close with unread bytes from the client
+        (the rest of a body over the limit, say) would reset the connection, and the client might
+        not see the answer. So the server's side is shut and what still comes is read and dropped,
+        for a second at most."""
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._close(conn)
+            return
+        conn.draining = True
+        conn.deadline = time.monotonic() + 1.0
+        self._arm(conn)
 
-    def _forget(self, conn) -> None:
-        self.poller.unregister(conn.sock)
-        self.pending_conns.remove(conn)
+    def _drain(self, conn: _Conn) -> None:
+        try:
+            for _ in range(16):  # a turn for the other connections between 1 MB
+                if not conn.sock.recv(65536):
+                    break
+            else:
+                self._arm(conn)
+                return
+        except (BlockingIOError, InterruptedError):
+            self._arm(conn)
+            return
+        except OSError:
+            pass
+        self._close(conn)
 
-    def handle(self, conn):
-        """In a thread: the request is here; the parser reads it from what was received."""
-        request = getattr(conn, "request", None)
-        if request is not None:
-            conn.request = None
-            conn.sock.setblocking(True)
-            conn.init()
-            conn.parser.unreader.unread(bytes(request.data))
-        return super().handle(conn)
+    def _arm(self, conn: _Conn) -> None:
+        conn.owned = False
+        try:
+            self.events.modify(conn.fd, READABLE)
+        except OSError:
+            conn.owned = True
+            self._close(conn)
+
+    def _admit(self, conn: _Conn) -> bool:
+        """Whether the client has a lane free for this request; if not, it is answered 503."""
+        data = conn.request.data
+        target = bytes(data[:data.find(b"\r\n")]).split(b" ")[1:2]
+        conn.lane = None
+        if not (self.client_slots and target and target[0].startswith(LANED)):
+            return True
+        with self.lock:
+            if self.in_threads[conn.address] < self.client_slots:
+                self.in_threads[conn.address] += 1
+                conn.lane = conn.address
+                return True
+        try:
+            conn.sock.settimeout(1)
+            conn.sock.sendall(self.BUSY)
+        except OSError:
+            pass
+        self._close(conn)
+        return False
+
+    def _close(self, conn: _Conn) -> None:
+        with self.lock:
+            if self.conns.get(conn.fd) is conn:
+                del self.conns[conn.fd]
+        try:
+            conn.sock.close()  # and out of the event set
+        except OSError:
+            pass
+        self._listen()
+
+    def _serve(self, conn: _Conn, data: bytes) -> bool:
+        """Answer one request; whether the connection may carry another."""
+        out = _Out(conn.sock, self.request_seconds)
+        req = None
+        try:
+            req = Request(self.cfg, IterUnreader((data,)), conn.client, conn.served + 1)
+            req._expected_100_continue = False  # answered when its head came
+            return self._respond(req, conn, out)
+        except (NoMoreData, StopIteration):
+            return False
+        except OSError as exc:
+            if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, None):
+                self.log.exception("Socket error processing request.")
+            return False
+        except Exception as exc:
+            if out.started and out.head is None:  # part of the answer went out: only closing is left
+                self.log.exception("Error handling request")
+                return False
+            out = _Out(conn.sock, self.request_seconds)
+            self.handle_error(req, out, conn.client, exc)
+            try:
+                out.flush()
+            except OSError:
+                pass
+            return False
+        finally:
+            if conn.lane is not None:
+                with self.lock:
+                    self.in_threads[conn.lane] -= 1
+                    if self.in_threads[conn.lane] <= 0:
+                        del self.in_threads[conn.lane]
+                conn.lane = None
+
+    def _respond(self, req: Request, conn: _Conn, out: _Out) -> bool:
+        started = time.perf_counter()
+        resp, environ = wsgi.create(req, out, conn.client, conn.server, self.cfg)
+        environ["wsgi.multithread"] = True
+        self.nr += 1
+        if self.nr >= self.max_requests and self.alive:
+            self.log.info("Autorestarting worker after current request.")
+            self.alive = False
+        if not self.alive or not self.cfg.keepalive:
+            resp.force_close()
+        body = self.wsgi(environ, resp.start_response)
+        try:
+            if isinstance(body, environ["wsgi.file_wrapper"]):
+                resp.write_file(body)
+            else:
+                for chunk in body:
+                    resp.write(chunk)
+            resp.close()
+            out.flush()
+        finally:
+            self._access(resp, environ, time.perf_counter() - started)
+            if hasattr(body, "close"):
+                body.close()
+        return not resp.should_close()
+
+    def _access(self, resp: Any, environ: dict, seconds: float) -> None:
+        """One line in gunicorn's default access-log format, written out by the main thread."""
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        self.log_lines.append('%s - - %s "%s %s %s" %s %s "%s" "%s"\n' % (  # noqa: UP031 (gunicorn's format)
+            environ.get("REMOTE_ADDR", "-"), _log_time(), environ["REQUEST_METHOD"], environ["RAW_URI"],
+            environ["SERVER_PROTOCOL"], status, resp.sent if resp.sent is not None else "-",
+            environ.get("HTTP_REFERER", "-"), environ.get("HTTP_USER_AGENT", "-")))
+
+
+_stamp: list = [0, ""]
+
+
+def _log_time() -> str:
+    """The access log's time, as gunicorn writes it, made once a second."""
+    now = int(time.time())
+    if _stamp[0] != now:
+        _stamp[:] = [now, datetime.fromtimestamp(now).astimezone().strftime("[%d/%b/%Y:%H:%M:%S %z]")]
+    return _stamp[1]

@@ -1,0 +1,96 @@
+"""The HTTP server's own cost: ``icskg serve`` from two source trees, side by side.
+
+    python -m bench.http_cost DATA_DIR [--before SRC_TREE] [--rounds 3] [--seconds 3]
+
+Each server runs pinned to CPU 0 with its answer cache off and no per-client lanes (wrk is one
+address); ``wrk -t1`` on CPU 1 asks ``/healthz`` (the server and Flask, no query) and the two
+cheap lookups, at 1 and 4 connections, each server in turn, round after round; the median round
+is reported, with the server tree's CPU per request (every process of it, from /proc: what one
+request costs the machine, whatever else runs on it). ``--before`` names a checkout whose
+``src`` is imported instead of this tree's (``git worktree add``), so a change is measured
+against its parent in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from pathlib import Path
+
+from bench import wrk
+from bench.memory import PROC, descendants
+from bench.oxigraph_server import ANCHOR_MIX
+from bench.servers import ACCEPT, Icskg, query_path
+from bench.timing import pin
+
+BENCH_DIR = Path(__file__).resolve().parent
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` and every process below it."""
+    total = 0
+    for p in descendants(pid):
+        try:
+            fields = (PROC / str(p) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.http_cost", description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--before", type=Path, help="a checkout to compare with (its src is imported)")
+    parser.add_argument("--targets", default="healthz,iri-lookup,code-lookup")
+    parser.add_argument("--connections", default="1,4")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args(argv)
+    pin(1)
+    env = {"ICSKG_CLIENT_SLOTS": "0", "ICSKG_ANSWER_CACHE_BYTES": "0"}
+    trees = {"after": None, **({"before": args.before.resolve() / "src"} if args.before else {})}
+    servers: dict[str, Icskg] = {}
+    try:
+        for name, src in trees.items():
+            extra = {"PYTHONPATH": str(src)} if src else {}
+            servers[name] = Icskg(args.data_dir, BENCH_DIR / ".work" / "http_cost" / f"{name}.log", 0,
+                                  env={**env, **extra})
+        targets = {"healthz": wrk.script("/healthz", "text/plain")}
+        for q in ANCHOR_MIX:
+            if q.name in args.targets.split(","):
+                targets[q.name] = wrk.script(query_path(q.text), ACCEPT[q.kind])
+        print(f"load average before: {os.getloadavg()}")
+        print("| target | c | server | requests/s | p50 ms | server CPU ms per request |\n"
+              "|---|---:|---|---:|---:|---:|")
+        for target, lua in targets.items():
+            if target not in args.targets.split(","):
+                continue
+            for server in servers.values():
+                wrk.run(server.port, lua, 4, 1, 1)  # warm-up: every worker's query processes
+            for c in (int(n) for n in args.connections.split(",")):
+                runs: dict[str, list[dict]] = {name: [] for name in servers}
+                for _ in range(args.rounds):
+                    for name, server in reversed(servers.items()) if _ % 2 else servers.items():
+                        used = cpu_seconds(server.process.pid)
+                        found = wrk.run(server.port, lua, c, args.seconds, 1)
+                        used = cpu_seconds(server.process.pid) - used
+                        found["cpu_ms"] = 1000 * used / max(found.get("calls", 0), 1)
+                        runs[name].append(found)
+                for name, found in runs.items():
+                    rate, p50, flag = wrk.median(found)
+                    cpu = statistics.median(r["cpu_ms"] for r in found)
+                    print(f"| `{target}` | {c} | {name} | {rate:,.0f}{flag} | {p50:.3g} | {cpu:.3f} |",
+                          flush=True)
+        print(f"load average after: {os.getloadavg()}")
+    finally:
+        for server in servers.values():
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
