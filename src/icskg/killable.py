@@ -24,11 +24,12 @@ import logging
 import multiprocessing
 import os
 import resource
+import select
 import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -71,8 +72,8 @@ class Budget:
         """This budget with its wall (and CPU) time at most ``seconds``."""
         if seconds is None:
             return self
-        return replace(self, wall_seconds=min(seconds, self.wall_seconds or seconds),
-                       cpu_seconds=min(seconds, self.cpu_seconds or seconds))
+        return Budget(self.memory_mb, min(seconds, self.cpu_seconds or seconds),
+                      min(seconds, self.wall_seconds or seconds))
 
 
 class WorkError(RuntimeError):
@@ -135,25 +136,40 @@ def limit_memory(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def _private_bytes() -> int:
-    """Memory this process holds of its own (resident, less pages shared with others such as
-    a store's mapped files), from ``/proc``."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            fields = statm.read().split()
-    except OSError:
-        return 0
-    return (int(fields[1]) - int(fields[2])) * _PAGE
+class _Memory:
+    """A worker's own memory after each task: read from ``/proc`` through a file kept open (one
+    ``pread``, not an open per task), with freed heap handed back to the system (glibc keeps it
+    otherwise) when it has grown since the last time."""
 
+    def __init__(self, keep_bytes: int) -> None:
+        self.keep_bytes = keep_bytes
+        self.trimmed = TRIM_ABOVE  # what it held after the last trim: no trim below this
+        self.trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only
+        try:
+            self.statm: int | None = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            self.statm = None
 
-def _give_back_memory(keep_bytes: int) -> bool:
-    """After a task: hand freed heap back to the system (glibc keeps it otherwise), and say
-    whether the process still holds more than ``keep_bytes`` and should be replaced."""
-    if _private_bytes() > TRIM_ABOVE:
-        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only
-        if trim is not None:
-            trim(0)
-    return bool(keep_bytes) and _private_bytes() > keep_bytes
+    def private_bytes(self) -> int:
+        """Resident memory less pages shared with others (such as a store's mapped files)."""
+        if self.statm is None:
+            return 0
+        fields = os.pread(self.statm, 128, 0).split()
+        return (int(fields[1]) - int(fields[2])) * _PAGE
+
+    def too_much(self) -> bool:
+        """After a task: trim if it grew, and say whether the process still holds more than
+        ``keep_bytes`` and should be replaced."""
+        held = self.private_bytes()
+        if held > self.trimmed and self.trim is not None:
+            self.trim(0)
+            held = self.private_bytes()
+            # caches the engine keeps (the store's blocks) are not freed by a trim: trim again
+            # only once it has grown past them
+            self.trimmed = max(TRIM_ABOVE, held + TRIM_ABOVE // 4)
+            if self.keep_bytes:
+                self.trimmed = min(self.trimmed, self.keep_bytes)
+        return bool(self.keep_bytes) and held > self.keep_bytes
 
 
 def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: int,
@@ -173,16 +189,16 @@ def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: 
             warm()
         except Exception:  # the tasks meet the same trouble and report it
             log.exception("warming up a worker failed")
-    keep_bytes = keep_mb * 1024 * 1024
+    memory = _Memory(keep_mb * 1024 * 1024)
     try:
         connection.send(("ready", time.process_time()))
         while True:
-            _run_one(connection, refusal, keep_bytes)
+            _run_one(connection, refusal, memory)
     except (EOFError, OSError):  # the parent has gone (or killed this worker's task)
         return
 
 
-def _run_one(connection: Connection, refusal: str | None, keep_bytes: int) -> None:
+def _run_one(connection: Connection, refusal: str | None, memory: _Memory) -> None:
     """Take one task and send its reply."""
     function, args = connection.recv()
     if refusal is not None:
@@ -195,7 +211,7 @@ def _run_one(connection: Connection, refusal: str | None, keep_bytes: int) -> No
         except Exception as exc:
             log.exception("a task failed")
             reply = ("fault", f"{type(exc).__name__}: {exc}")
-    connection.send((*reply, time.process_time(), _give_back_memory(keep_bytes)))
+    connection.send((*reply, time.process_time(), memory.too_much()))
 
 
 PRELOAD = ["icskg.killable", "pyoxigraph"]
@@ -230,7 +246,11 @@ class _Worker:
             target=_work, daemon=True, name=f"icskg-{pool.name}",
             args=(child, pool.warm, pool.budget.memory_mb, pool.keep_mb, pool.offline))
         self.process.start()
+        self.pid = self.process.pid
         child.close()
+        # one poll object for its life: Connection.poll builds a selector on every call
+        self.poller = select.poll()
+        self.poller.register(self.connection.fileno(), select.POLLIN)
         self.cpu: float | None = None  # its CPU seconds when it last answered; None until ready
         self.niced = False
 
@@ -294,7 +314,7 @@ class Pool:
 
     def idle_pids(self) -> list[int]:
         """The free workers' process ids, the next one chosen last."""
-        return [worker.process.pid for worker in list(self._idle.queue)]
+        return [worker.pid for worker in list(self._idle.queue)]
 
     def run(self, function: Callable[..., Any], *args: Any, seconds: float | None = None) -> Any:
         """``function(*args)`` in a worker within the budget (and at most ``seconds``); returns
@@ -338,11 +358,11 @@ class Pool:
 
     def _answer(self, worker: _Worker, budget: Budget) -> tuple:
         """Wait for the worker's reply, killing nothing itself: past the budget it raises."""
-        pid, start = worker.process.pid, worker.cpu or 0.0
+        pid, start = worker.pid, worker.cpu or 0.0
         deadline = None if not budget.wall_seconds else time.monotonic() + budget.wall_seconds
         while True:
             wait = SLOW_AFTER if deadline is None else max(0.0, min(SLOW_AFTER, deadline - time.monotonic()))
-            if worker.connection.poll(wait):
+            if worker.poller.poll(wait * 1000):  # readable, or the worker has gone (EOF)
                 return worker.connection.recv()
             if deadline is not None and time.monotonic() >= deadline:
                 raise OverTime("time", budget.wall_seconds or 0.0)

@@ -36,7 +36,7 @@ from icskg.store.base import (
     QueryTimeout,
     StoreError,
 )
-from icskg.store.oxigraph import run_query
+from icskg.store.oxigraph import rules_of, run_query
 
 killable.preload(__name__)  # a query worker killed at its time limit is replaced in milliseconds
 
@@ -88,9 +88,9 @@ class _CappedWriter:
 
 def _evaluate(store: ox.Store, request: tuple) -> tuple:
     """Run one query in the child; returns ``(status, kind, payload, limit_hit)``."""
-    sparql, default_graphs, named_graphs, max_rows, max_bytes, base_iri = request
+    sparql, default_graphs, named_graphs, max_rows, max_bytes, base_iri, rules = request
     try:
-        raw = run_query(store, sparql, default_graphs, named_graphs, base_iri)
+        raw = run_query(store, sparql, default_graphs, named_graphs, base_iri, rules)
     except QuerySyntaxError as exc:
         return ("syntax", None, str(exc), None)
     if isinstance(raw, ox.QueryBoolean):
@@ -185,8 +185,9 @@ class QueryProcesses:
         :raises QueryEngineFailure: the engine died on it.
         :raises Busy: no worker became free within the wait.
         """
-        request = (sparql, list(default_graphs), list(named_graphs), limits.max_rows,
-                   limits.max_bytes, base_iri)
+        default_graphs, named_graphs = list(default_graphs), list(named_graphs)
+        request = (sparql, default_graphs, named_graphs, limits.max_rows, limits.max_bytes,
+                   base_iri, rules_of(sparql, bool(default_graphs or named_graphs)))
         started = time.monotonic()
         try:
             status, kind, payload, limit_hit = self.pool.run(answer, request, seconds=limits.timeout)

@@ -4,12 +4,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 import pyoxigraph as ox
 
 from icskg.formats import Format
 from icskg.sparql.facts import declares_dataset, prefixes_used
 from icskg.store.base import QueryResult, QuerySyntaxError
+
+Rules = tuple[dict[str, str] | None, bool]
+"""What :func:`run_query` reads from a query's text: the icskg prefixes it uses and does not
+declare, and whether its default graph is the union of the named graphs."""
+
+
+@lru_cache(maxsize=64)
+def rules_of(sparql: str, protocol_dataset: bool) -> Rules:
+    """The :data:`Rules` of ``sparql``, with or without a protocol dataset. Read where the text
+    has been read already (the web's checks keep its tokens), so that a query process does not
+    tokenize it again; remembered for the last few texts, as repeated lookups are common."""
+    return prefixes_used(sparql), not protocol_dataset and not declares_dataset(sparql)
 
 
 def run_query(
@@ -18,6 +31,7 @@ def run_query(
     default_graphs: Iterable[str],
     named_graphs: Iterable[str],
     base_iri: str | None = None,
+    rules: Rules | None = None,
 ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Run ``sparql`` on a pyoxigraph store with icskg's dataset rules.
 
@@ -29,17 +43,20 @@ def run_query(
     dataset replaces the query's own, as the SPARQL 1.1 Protocol says; graph names only ever name
     graphs in the store, and an unknown one is an empty graph: nothing is fetched.
 
+    ``rules`` are :func:`rules_of` the same query and graphs, if already known.
+
     :raises QuerySyntaxError: if the query does not parse.
     """
     defaults = [ox.NamedNode(g) for g in default_graphs]
     named = [ox.NamedNode(g) for g in named_graphs]
     protocol_dataset = bool(defaults or named)
+    prefixes, union = rules_of(sparql, protocol_dataset) if rules is None else rules
     try:
         return store.query(
             sparql,
             base_iri=base_iri,
-            prefixes=prefixes_used(sparql),
-            use_default_graph_as_union=not protocol_dataset and not declares_dataset(sparql),
+            prefixes=prefixes,
+            use_default_graph_as_union=union,
             default_graph=defaults if protocol_dataset else None,
             named_graphs=named if protocol_dataset else None,
         )
