@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from inspect import signature
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -60,8 +61,11 @@ def _row(q: Query, fmt: Format, store: ox.Store, processes: QueryProcesses, limi
             return ox.serialize(raw, format=fmt.engine)
         return raw.serialize(format=fmt.engine)
 
+    # as the web asks: in the client's format (a tree from before ``formats`` converts it here)
+    asked = {"formats": {q.kind: fmt}} if "formats" in signature(processes.run).parameters else {}
+
     def hop() -> bytes:
-        return processes.run(q.text, [], [], limits).serialize(fmt)
+        return processes.run(q.text, [], [], limits, **asked).serialize(fmt)
 
     size = len(hop())
     in_process = _measure(engine, seconds, [])

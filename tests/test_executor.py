@@ -108,3 +108,33 @@ def test_only_the_prefixes_a_query_uses_and_leaves_undeclared_are_passed_to_the_
     assert prefixes_used("SELECT * { ?s ?p ?o }") is None
     commented_out = "# PREFIX ics: <http://example.org/>\nSELECT * { ?s a ics:X }"
     assert prefixes_used(commented_out) == {"ics": PREFIXES["ics"]}
+
+
+ANSWERS = [  # (query, kind): each cut by a small row cap, and not
+    ("SELECT ?pcn ?name WHERE { ?pcn a ics:PrimaryCareNetwork ; rdfs:label ?name } ORDER BY ?pcn",
+     "bindings"),
+    ('SELECT ?x WHERE { VALUES ?x { "a},{b" "}},{\\"" "<result>" } }', "bindings"),
+    ("CONSTRUCT { ?pcn ?p ?o } WHERE { ?pcn a ics:PrimaryCareNetwork ; ?p ?o } ORDER BY ?pcn", "graph"),
+    ("ASK { ?pcn a ics:PrimaryCareNetwork }", "boolean"),
+]
+
+
+@pytest.mark.parametrize(("query", "kind"), ANSWERS)
+@pytest.mark.parametrize("max_rows", [2, 3, 100_000])
+def test_an_answer_comes_in_the_format_asked_for_cut_at_the_same_row(one_process, query, kind, max_rows):
+    """Asked for a format, the query process answers in it (nothing converts it again), with
+    the same rows, the same cut at the row cap and the same bytes as the answer converted from
+    the line form; a value that looks like the boundary between two rows changes nothing."""
+    from icskg.formats import RDF_FORMATS, RESULT_FORMATS
+
+    limits = Limits(timeout=60, max_rows=max_rows)
+    in_lines = one_process.run(query, [], [], limits)
+    for fmt in RDF_FORMATS if kind == "graph" else RESULT_FORMATS:
+        answer = one_process.run(query, [], [], limits, formats={kind: fmt})
+        assert answer.serialize(fmt) == in_lines.serialize(fmt), fmt.name
+        assert answer.limit_hit == in_lines.limit_hit, fmt.name
+        assert list(answer.rows()) == list(in_lines.rows()), fmt.name
+        if fmt.name in ("json", "xml", "turtle") and not answer.limit_hit and max_rows > 3:
+            assert answer.serialize(fmt) is answer.payload, f"{fmt.name} was converted again"
+    if max_rows == 2 and kind != "boolean":
+        assert in_lines.limit_hit == "rows=2" and len(list(in_lines.rows())) == 2

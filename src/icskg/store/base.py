@@ -9,7 +9,7 @@ Callers see only this; :mod:`icskg.store.embedded` (pyoxigraph on disk) and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -102,11 +102,15 @@ class Store(ABC):
         named_graphs: Iterable[str] = (),
         limits: Limits | None = None,
         base_iri: str | None = None,
+        formats: Mapping[str, Format] | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query. With no ``default_graphs`` the default graph is the union of all.
 
         With ``limits``, the query is bounded in time and rows (the web layer always passes them).
         ``base_iri`` resolves relative IRIs in a query that declares no BASE (the endpoint's URL).
+        ``formats`` says, by result kind (``"bindings"``, ``"boolean"``, ``"graph"``), which
+        format the caller will ``serialize`` the answer in: a store may then have it ready in
+        that format (any format can still be asked for).
 
         :raises QuerySyntaxError: if the query does not parse.
         :raises StoreError: if the store cannot answer (including a query stopped at a limit).
@@ -146,22 +150,26 @@ class Store(ABC):
 
 
 class LineResult(QueryResult):
-    """An answer held in its line form (``WIRE``), re-serialised in the format asked for: how
-    answers come back from a query process or a remote server."""
+    """An answer held as it came back from a query process or a remote server: in its line form
+    (``WIRE``), or already in the format the caller asked for (``form``); re-serialised only for
+    another format."""
 
-    def __init__(self, kind: str, payload: bytes, limit_hit: str | None, seconds: float) -> None:
+    def __init__(self, kind: str, payload: bytes, limit_hit: str | None, seconds: float,
+                 form: Format | None = None) -> None:
         self.kind = kind
         self.payload = payload
         self.limit_hit = limit_hit
         self.seconds = seconds
+        self.engine = WIRE[kind] if form is None else form.engine
+        """The format ``payload`` is in, as pyoxigraph names it."""
 
     def _parsed(self):  # one of three pyoxigraph result types
         if self.kind == "graph":
-            return ox.parse(self.payload, format=WIRE["graph"])
-        return ox.parse_query_results(self.payload, format=WIRE[self.kind])
+            return ox.parse(self.payload, format=self.engine)  # type: ignore[arg-type]
+        return ox.parse_query_results(self.payload, format=self.engine)  # type: ignore[arg-type]
 
     def serialize(self, fmt: Format) -> bytes:
-        if fmt.engine == WIRE[self.kind]:  # already in that form (N-Triples too: one writer made it)
+        if fmt.engine == self.engine:  # already in that form (one writer made it)
             return self.payload
         if self.kind == "graph":
             prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -79,10 +79,12 @@ class EmbeddedStore(Store):
         named_graphs: Iterable[str] = (),
         limits: Limits | None = None,
         base_iri: str | None = None,
+        formats: Mapping[str, Format] | None = None,
     ) -> QueryResult:
         store = self._open()
         if limits is not None:
-            return self._processes().run(sparql, default_graphs, named_graphs, limits, base_iri)
+            return self._processes().run(sparql, default_graphs, named_graphs, limits, base_iri,
+                                         formats)
         raw = run_query(store, sparql, default_graphs, named_graphs, base_iri)
         return EmbeddedResult(raw)
 

@@ -7,24 +7,30 @@ query that passes its time limit has its worker killed and replaced: the work re
 the caller gets :class:`QueryTimeout` naming the limit. A query that is merely slow is made nicer
 (lower CPU priority) so that it cannot starve the quick ones.
 
-Answers travel back in lossless line-based forms (SPARQL TSV for solutions, N-Triples for
-triples, SPARQL JSON for booleans). Being one line per row, they also let the worker stop at the
-row limit, which a truncated JSON or XML document could not. What a worker does with one query is
-:func:`answer`; what the caller makes of its reply is :meth:`QueryProcesses.run`.
+Answers travel back in the format the caller will send (SPARQL JSON or XML, Turtle, ...), so
+that nothing converts them again, where the row and byte limits allow: the worker counts what
+bounds the rows and stops the engine past a limit. Only lossless line-based forms (SPARQL TSV
+for solutions, N-Triples for triples) can be cut at a whole row, so an answer that may pass a
+limit is worked out again in its line form, cut there, and converted by the caller. What a worker
+does with one query is :func:`answer`; what the caller makes of its reply is
+:meth:`QueryProcesses.run`.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import partial
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from icskg import killable
+from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format
 from icskg.killable import Budget, Pool
+from icskg.namespaces import PREFIXES
 from icskg.store.base import (
     WIRE,
     Busy,
@@ -86,26 +92,115 @@ class _CappedWriter:
         pass
 
 
-def _evaluate(store: ox.Store, request: tuple) -> tuple:
-    """Run one query in the child; returns ``(status, kind, payload, limit_hit)``."""
-    sparql, default_graphs, named_graphs, max_rows, max_bytes, base_iri, rules = request
+class _Cut(Exception):
+    """An answer written in the client's format may pass a limit it cannot be cut at."""
+
+
+class _BoundedWriter:
+    """A binary sink for an answer in the client's format: it keeps at most ``max_bytes``, and
+    counts ``mark``, which a result format writes at least once per row after the first, so that
+    ``marks + 1`` bounds the rows. Past ``max_bytes``, or once the rows may pass ``max_rows``,
+    it stops the engine (:class:`_Cut`): only the line form cuts an answer at a whole row."""
+
+    def __init__(self, max_bytes: int | None, mark: bytes = b"", max_rows: int = 0) -> None:
+        self.max_bytes = max_bytes
+        self.mark, self.most = mark, max_rows - 1
+        self.marks = 0
+        self.tail = b""  # the end of the last piece, where a mark may begin
+        self.size = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.max_bytes is not None and self.size > self.max_bytes:
+            raise _Cut
+        if self.mark:
+            self.marks += (self.tail + data).count(self.mark)
+            if self.marks > self.most:
+                raise _Cut
+            self.tail = data[1 - len(self.mark):]
+        self.chunks.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+# The formats an answer is written in at once, in the query process, when the client asks for
+# one (each one pyoxigraph reads back, for a caller that asks for another after all); for
+# results, with the mark that bounds their rows: "},{" stands between two JSON solutions (inside
+# a value it only adds to the bound), and "<result>" opens each XML one (values escape "<").
+_ROW_MARKS = {"json": b"},{", "xml": b"<result>"}
+_GRAPH_FORMATS = {f.name: f for f in RDF_FORMATS if f.engine != WIRE["graph"]}
+_RESULT_FORMATS = {f.name: f for f in RESULT_FORMATS}
+_FORMS = {f.name: f for f in (*RESULT_FORMATS, *RDF_FORMATS)}  # their names differ
+
+
+def _in_format(raw: ox.QuerySolutions | ox.QueryTriples, fmt: Format, max_rows: int,
+               max_bytes: int | None) -> tuple[bytes, str | None] | None:
+    """The answer in ``fmt`` and the limit that cut it (if any), or None where only the line
+    form can cut it exactly (the engine stopped at a limit; the query must run again)."""
+    if isinstance(raw, ox.QuerySolutions):
+        writer = _BoundedWriter(max_bytes, _ROW_MARKS[fmt.name], max_rows)
+        try:
+            raw.serialize(writer, format=fmt.engine)  # type: ignore[arg-type]
+        except (_Cut, OSError, ValueError):  # the engine passes on the writer's exception, or
+            return None  # wraps it; a term the format cannot hold is reported from the line form
+        return b"".join(writer.chunks), None
+    writer = _BoundedWriter(max_bytes)
+    triples = iter(raw)
+    prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
     try:
-        raw = run_query(store, sparql, default_graphs, named_graphs, base_iri, rules)
-    except QuerySyntaxError as exc:
-        return ("syntax", None, str(exc), None)
-    if isinstance(raw, ox.QueryBoolean):
-        return ("ok", "boolean", raw.serialize(format=WIRE["boolean"]), False)
-    kind = "bindings" if isinstance(raw, ox.QuerySolutions) else "graph"
+        ox.serialize(islice(triples, max_rows), writer, format=fmt.engine,  # type: ignore[arg-type]
+                     prefixes=prefixes)
+    except (_Cut, OSError, ValueError):
+        return None
+    cut = f"rows={max_rows}" if next(triples, None) is not None else None
+    return b"".join(writer.chunks), cut
+
+
+def _in_line_form(raw: ox.QuerySolutions | ox.QueryTriples, kind: str, max_rows: int,
+                  max_bytes: int | None) -> tuple[bytes, str | None]:
+    """The answer in its line form (``WIRE``), cut at a whole row at either limit."""
     # TSV has a header line before the solutions.
     writer = _CappedWriter(max_rows + (1 if kind == "bindings" else 0), max_rows, max_bytes)
     try:
-        raw.serialize(writer, format=WIRE[kind])
+        raw.serialize(writer, format=WIRE[kind])  # type: ignore[arg-type]
     except _RowLimitReached:
         pass
     except OSError as exc:
         if not writer.limit_hit:
             raise StoreError(str(exc)) from exc
-    return ("ok", kind, b"".join(writer.chunks), writer.limit_hit)
+    return b"".join(writer.chunks), writer.limit_hit
+
+
+def _evaluate(store: ox.Store, request: tuple) -> tuple:
+    """Run one query in the child; returns ``(status, kind, payload, limit_hit, form)``, where
+    ``form`` names the format of ``payload`` (None: the line form)."""
+    sparql, default_graphs, named_graphs, max_rows, max_bytes, base_iri, rules, wanted = request
+
+    def run() -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        return run_query(store, sparql, default_graphs, named_graphs, base_iri, rules)
+
+    try:
+        raw = run()
+    except QuerySyntaxError as exc:
+        return ("syntax", None, str(exc), None, None)
+    if isinstance(raw, ox.QueryBoolean):
+        fmt = _RESULT_FORMATS.get(wanted.get("boolean"), _RESULT_FORMATS["json"])
+        if fmt.name == "csv":  # not read back: kept in the line form
+            fmt = _RESULT_FORMATS["json"]
+        return ("ok", "boolean", raw.serialize(format=fmt.engine), None, fmt.name)
+    kind = "bindings" if isinstance(raw, ox.QuerySolutions) else "graph"
+    name = wanted.get(kind)
+    fmt = _GRAPH_FORMATS.get(name) if kind == "graph" else \
+        _RESULT_FORMATS.get(name) if name in _ROW_MARKS else None
+    if fmt is not None:
+        answer = _in_format(raw, fmt, max_rows, max_bytes)
+        if answer is not None:
+            return ("ok", kind, *answer, fmt.name)
+        raw = run()  # it stopped at a limit that it could not be cut at exactly: again, in lines
+    return ("ok", kind, *_in_line_form(raw, kind, max_rows, max_bytes), None)  # type: ignore[arg-type]
 
 
 class _Reader:
@@ -141,18 +236,18 @@ def open_for_queries(link: str) -> None:
 
 
 def answer(request: tuple) -> tuple:
-    """The task, in a query worker: ``(status, kind, payload, limit_hit)``."""
+    """The task, in a query worker: ``(status, kind, payload, limit_hit, form)``."""
     try:
         assert _reader is not None, "a query worker opens its store first"
         store = _reader()
     except (OSError, RuntimeError) as exc:
-        return ("unavailable", None, f"the store cannot be opened ({exc})", None)
+        return ("unavailable", None, f"the store cannot be opened ({exc})", None, None)
     try:
         return _evaluate(store, request)
     except MemoryError:
         raise
     except Exception as exc:  # an evaluation error: reported, the worker lives on
-        return ("failed", None, str(exc), None)
+        return ("failed", None, str(exc), None, None)
 
 
 class QueryProcesses:
@@ -176,8 +271,11 @@ class QueryProcesses:
         named_graphs: Iterable[str],
         limits: Limits,
         base_iri: str | None = None,
+        formats: Mapping[str, Format] | None = None,
     ) -> LineResult:
-        """Run ``sparql`` in a worker within ``limits``.
+        """Run ``sparql`` in a worker within ``limits``; with ``formats`` (by result kind, the
+        format the caller will ask for), the answer comes back in it where it can be, so that
+        ``serialize`` in that format only returns it.
 
         :raises QuerySyntaxError: the query does not parse.
         :raises QueryTimeout: it ran past ``limits.timeout`` and was stopped.
@@ -186,11 +284,13 @@ class QueryProcesses:
         :raises Busy: no worker became free within the wait.
         """
         default_graphs, named_graphs = list(default_graphs), list(named_graphs)
+        wanted = {kind: fmt.name for kind, fmt in (formats or {}).items()}
         request = (sparql, default_graphs, named_graphs, limits.max_rows, limits.max_bytes,
-                   base_iri, rules_of(sparql, bool(default_graphs or named_graphs)))
+                   base_iri, rules_of(sparql, bool(default_graphs or named_graphs)), wanted)
         started = time.monotonic()
         try:
-            status, kind, payload, limit_hit = self.pool.run(answer, request, seconds=limits.timeout)
+            status, kind, payload, limit_hit, form = self.pool.run(answer, request,
+                                                                   seconds=limits.timeout)
         except killable.Busy:
             raise Busy("All query processes are busy; try again in a few seconds.") from None
         except killable.OverTime:
@@ -213,7 +313,7 @@ class QueryProcesses:
             raise StoreError(f"The store is damaged: {payload}. Run `icskg build` to rebuild it.")
         if status == "failed":
             raise QueryEvaluationError(f"The query could not be evaluated: {payload}")
-        return LineResult(kind, payload, limit_hit, time.monotonic() - started)
+        return LineResult(kind, payload, limit_hit, time.monotonic() - started, _FORMS.get(form))
 
     def close(self) -> None:
         self.pool.close()

@@ -33,7 +33,7 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from icskg.config import Settings
-from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
+from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name
 from icskg.namespaces import GRAPH, ID
 from icskg.sparql.facts import LexicalError, QueryShape, UnknownFunction, shape_of, with_prefixes
 from icskg.sparql.spans import graph_constants
@@ -348,8 +348,11 @@ class RemoteStore(Store):
         named_graphs: Iterable[str] = (),
         limits: Limits | None = None,
         base_iri: str | None = None,
+        formats: Mapping[str, Format] | None = None,
     ) -> QueryResult:
-        """Run ``sparql`` on the server with the embedded store's dataset rules.
+        """Run ``sparql`` on the server with the embedded store's dataset rules. Answers come in
+        their line form whatever ``formats`` says (the server's own JSON or XML is not trusted
+        as it stands).
 
         Only what reads as a SPARQL 1.1 query is sent: no update, no server-specific syntax or
         extension function (a Virtuoso ``bif:`` function could read files on the server).

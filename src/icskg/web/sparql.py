@@ -199,6 +199,19 @@ def _choose_format(kind: str, params: MultiDict, accept: str | None) -> Format:
     return chosen
 
 
+def _formats(params: MultiDict, accept: str | None) -> dict[str, Format]:
+    """The format each kind of answer would be sent in, for the store to have it ready in."""
+    chosen = {}
+    for kind in ("bindings", "graph"):
+        try:
+            chosen[kind] = _choose_format(kind, params, accept)
+        except Refusal:  # said after the query, if its answer is of this kind
+            pass
+    if "bindings" in chosen:
+        chosen["boolean"] = chosen["bindings"]
+    return chosen
+
+
 def limits_in_words() -> str:
     """The limits every answer is held to, as the service description states them."""
     settings = current_app.extensions["icskg.settings"]
@@ -253,9 +266,10 @@ def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict
         refuse_outbound(sparql)
     except (QueryTooComplex, OutboundRequestRefused) as exc:
         raise Refusal(400, str(exc)) from None
+    formats = _formats(params, accept)
     try:
         result = store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs,
-                             limits=limits, base_iri=base_iri)
+                             limits=limits, base_iri=base_iri, formats=formats)
     except QuerySyntaxError as exc:
         if is_update(sparql):
             raise Refusal(403, READ_ONLY) from None
@@ -268,7 +282,7 @@ def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict
         raise Refusal(503, str(exc)) from None
     # Any other StoreError (no store, a damaged one, a remote server down) goes to the app's
     # handler, which logs the detail and answers without paths or server addresses.
-    fmt = _choose_format(result.kind, params, accept)
+    fmt = formats.get(result.kind) or _choose_format(result.kind, params, accept)  # that refuses
     try:
         body = result.serialize(fmt)
     except (OSError, ValueError) as exc:  # the engine's writer: nothing of a remote server's
