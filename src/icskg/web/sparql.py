@@ -348,8 +348,8 @@ class LeanPath:
         etag = None
         if caching.cacheable(method, PATH):
             etag = caching.etag_for(info, req.full_path, environ.get("HTTP_ACCEPT", ""))
-            if "HTTP_IF_NONE_MATCH" in environ and caching.not_modified(etag, req.if_none_match):
-                headers = [("ETag", quote_etag(etag)), *SECURITY]  # type: ignore[arg-type]
+            if etag and "HTTP_IF_NONE_MATCH" in environ and caching.not_modified(etag, req.if_none_match):
+                headers = [("ETag", quote_etag(etag)), *SECURITY]
                 self._cors(environ, method, headers)
                 start_response(_status_line(304), headers)
                 return []
@@ -367,9 +367,9 @@ class LeanPath:
         headers = [("Content-Type", outcome.content_type), ("Content-Length", str(len(body))),
                    *outcome.headers, *SECURITY]
         ok = outcome.status == 200
-        if ok and etag:
+        if ok and etag and info:
             headers.append(("ETag", quote_etag(etag)))
-            modified = caching.last_modified(info)  # type: ignore[arg-type]
+            modified = caching.last_modified(info)
             if modified:
                 headers.append(("Last-Modified", modified))
             headers.append(("Cache-Control", self.cache_control))
