@@ -70,9 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     whole = median_ms(request, args.calls, warm_up=50)
     # The app's own work alone: its store hands back an answer captured once (no hop, no engine).
     # Whole minus hop also counts how much slower the hop runs between the app's work.
-    served = app.extensions["icskg.store"]
-    captured = served.query(q.text, limits=limits, base_iri="http://127.0.0.1:8000/sparql")
-    served.query = lambda *_, **__: captured
+    served, captured = app.extensions["icskg.store"], []
+
+    def replay(*args, **kwargs):  # the first answer, asked as the app asks (its format included)
+        if not captured:
+            captured.append(type(served).query(served, *args, **kwargs))
+        return captured[0]
+
+    served.query = replay
     own = median_ms(request, args.calls, warm_up=50)
     del served.query
     print(f"{q.name}: engine {engine:.3f} ms; through a query process {hop:.3f} ms; "
