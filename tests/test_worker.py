@@ -176,3 +176,19 @@ def test_a_body_over_the_limit_is_answered_413_not_reset(live_server):
     received = exchange(live_server, head, body)
     assert received.startswith(b"HTTP/1.1 413"), received[:200]
     assert b"limit of 1,000,000 bytes" in received
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", b"400"),  # two Hosts
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  folded\r\n\r\n", b"400"),  # obsolete folding
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: a-miracle\r\n\r\n", b"417"),
+    (b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", b"400"),
+    (b"GET /healthz?" + b"q" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-A: 1\r\n" * 120 + b"\r\n", b"431"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", b"400"),
+])
+def test_what_is_not_a_plain_request_gets_gunicorns_answer(live_server, request_bytes, status):
+    """Requests the worker's own parser does not take are parsed by gunicorn's, which says what is
+    wrong with them."""
+    received = exchange(live_server, request_bytes)
+    assert received.startswith(b"HTTP/1.1 " + status), received[:200]

@@ -40,7 +40,10 @@ from gunicorn.http import wsgi
 from gunicorn.http.errors import NoMoreData
 from gunicorn.http.message import Request
 from gunicorn.http.unreader import IterUnreader
+from gunicorn.http.wsgi import Response
 from gunicorn.workers.base import Worker
+
+from icskg.web.plain import Parser
 
 HEAD_END = b"\r\n\r\n"
 LANED = (b"/sparql", b"/download", b"/validate", b"/compliance")
@@ -227,6 +230,7 @@ class BufferingWorker(Worker):
         self.listeners: dict[int, socket.socket] = {}
         self.listening = True
         self.wake_read, self.wake_write = os.pipe()
+        self.plain = Parser(self.cfg)
         super().init_process()
 
     def handle_exit(self, sig: int, frame: Any) -> None:
@@ -451,9 +455,16 @@ class BufferingWorker(Worker):
         out = _Out(conn.sock, self.request_seconds)
         req = None
         try:
-            req = Request(self.cfg, IterUnreader((data,)), conn.client, conn.served + 1)
-            req._expected_100_continue = False  # answered when its head came
-            return self._respond(req, conn, out)
+            req = self.plain.parse(data, conn.client, conn.server)
+            if req is not None:
+                resp, environ = Response(req, out, self.cfg), req.environ
+                environ["gunicorn.socket"] = out
+            else:  # not plain: gunicorn's parser reads it, or says what is wrong with it
+                req = Request(self.cfg, IterUnreader((data,)), conn.client, conn.served + 1)
+                req._expected_100_continue = False  # answered when its head came
+                resp, environ = wsgi.create(req, out, conn.client, conn.server, self.cfg)
+                environ["wsgi.multithread"] = True
+            return self._respond(resp, environ, out)
         except (NoMoreData, StopIteration):
             return False
         except OSError as exc:
@@ -479,10 +490,8 @@ class BufferingWorker(Worker):
                         del self.in_threads[conn.lane]
                 conn.lane = None
 
-    def _respond(self, req: Request, conn: _Conn, out: _Out) -> bool:
+    def _respond(self, resp: Response, environ: dict, out: _Out) -> bool:
         started = time.perf_counter()
-        resp, environ = wsgi.create(req, out, conn.client, conn.server, self.cfg)
-        environ["wsgi.multithread"] = True
         self.nr += 1
         if self.nr >= self.max_requests and self.alive:
             self.log.info("Autorestarting worker after current request.")

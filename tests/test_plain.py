@@ -1,0 +1,72 @@
+"""The worker's parser of plain requests builds the environ gunicorn's parser builds, and leaves
+every other request to gunicorn's parser (real gunicorn code on both sides)."""
+
+from __future__ import annotations
+
+import pytest
+from gunicorn.config import Config
+from gunicorn.http import wsgi
+from gunicorn.http.message import Request
+from gunicorn.http.unreader import IterUnreader
+
+from icskg.web.plain import Parser
+
+CLIENT, SERVER = ("127.0.0.1", 50123), ("127.0.0.1", 8000)
+PLAIN = [
+    b"GET /sparql?query=SELECT%20%2A%20%7B%7D&x=%C3%A9 HTTP/1.1\r\nHost: localhost:8000\r\n"
+    b"Accept: application/sparql-results+json\r\nUser-Agent: t/1\r\n\r\n",
+    b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    b"Content-Length: 8\r\nExpect: 100-continue\r\nX-Twice: a\r\nX-Twice: b\r\n\r\nASK { } ",
+    b"GET /page/caf%C3%A9 HTTP/1.0\r\nConnection: keep-alive\r\nAccept:   text/html  \r\n\r\n",
+    b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"OPTIONS /sparql HTTP/1.1\r\n\r\n",
+]
+NOT_PLAIN = [
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nX_Forwarded_For: 10.0.0.1\r\n\r\n",  # gunicorn drops these
+    b"GET /healthz HTTP/1.1\r\nX-Forwarded-Proto: https\r\n\r\n",  # the scheme, from a proxy
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nX-A: caf\xc3\xa9\r\n\r\n",
+    b"GET //twice HTTP/1.1\r\n\r\n",
+    b"GET /a#fragment HTTP/1.1\r\n\r\n",
+    b"GET http://example.org/ HTTP/1.1\r\n\r\n",
+    b"BREW /pot HTTP/1.1\r\n\r\n",
+    b"GET / HTTP/2.0\r\n\r\n",
+    b"POST /sparql HTTP/1.1\r\nContent-Length: 5\r\n\r\nASK",
+    b"GET /healthz HTTP/1.1\r\nExpect: a-miracle\r\n\r\n",
+]
+
+
+@pytest.fixture(scope="module")
+def cfg() -> Config:
+    config = Config()
+    config.set("limit_request_line", 8190)
+    return config
+
+
+class Sink:
+    def sendall(self, data: bytes) -> None:
+        pass
+
+    send = sendall
+
+
+@pytest.mark.parametrize("data", PLAIN)
+def test_a_plain_request_has_gunicorns_environ(cfg, data):
+    request = Parser(cfg).parse(data, CLIENT, SERVER)
+    assert request is not None
+    theirs = Request(cfg, IterUnreader((data,)), CLIENT, 1)
+    _, environ = wsgi.create(theirs, Sink(), CLIENT, SERVER, cfg)
+    environ["wsgi.multithread"] = True
+    skip = {"wsgi.input", "wsgi.errors", "wsgi.early_hints", "gunicorn.socket"}
+    assert {k: v for k, v in request.environ.items() if k not in skip} == \
+        {k: v for k, v in environ.items() if k not in skip}
+    assert request.environ["wsgi.input"].read() == theirs.body.read()
+    assert request.should_close() == theirs.should_close()
+    assert (request.method, request.uri, request.query, request.version) == \
+        (theirs.method, theirs.uri, theirs.query, theirs.version)
+
+
+@pytest.mark.parametrize("data", NOT_PLAIN)
+def test_anything_else_is_left_to_gunicorn(cfg, data):
+    assert Parser(cfg).parse(data, CLIENT, SERVER) is None
