@@ -17,9 +17,10 @@ service description; OPTIONS; other methods) goes through Flask, whose view call
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
@@ -183,9 +184,8 @@ def _first(params: MultiDict, name: str) -> str | None:
     return values[0] if values else None
 
 
-def _choose_format(kind: str, params: MultiDict, accept: str | None) -> Format:
+def _choose_format(kind: str, override: str | None, accept: str | None) -> Format:
     formats = RDF_FORMATS if kind == "graph" else RESULT_FORMATS
-    override = _first(params, "format")
     if override:
         chosen = by_name(override, formats)
         if chosen is None:
@@ -199,17 +199,25 @@ def _choose_format(kind: str, params: MultiDict, accept: str | None) -> Format:
     return chosen
 
 
-def _formats(params: MultiDict, accept: str | None) -> dict[str, Format]:
-    """The format each kind of answer would be sent in, for the store to have it ready in."""
-    chosen = {}
+@lru_cache(maxsize=256)
+def _choices(override: str | None, accept: str | None) -> tuple[Mapping[str, Format],
+                                                                Mapping[str, tuple[int, str]]]:
+    """By kind of answer, the format it is sent in (for the store to have it ready in), and for
+    the kinds that cannot be sent, the refusal's status and message (said after the query, if
+    its answer is of that kind). Remembered: clients send few distinct ``Accept`` headers, and
+    choosing is a measurable part of a cheap request."""
+    ready: dict[str, Format] = {}
+    refused: dict[str, tuple[int, str]] = {}
     for kind in ("bindings", "graph"):
         try:
-            chosen[kind] = _choose_format(kind, params, accept)
-        except Refusal:  # said after the query, if its answer is of this kind
-            pass
-    if "bindings" in chosen:
-        chosen["boolean"] = chosen["bindings"]
-    return chosen
+            ready[kind] = _choose_format(kind, override, accept)
+        except Refusal as exc:
+            refused[kind] = (exc.status, str(exc))
+    if "bindings" in ready:  # an ASK answer goes in the format of a SELECT's
+        ready["boolean"] = ready["bindings"]
+    if "bindings" in refused:
+        refused["boolean"] = refused["bindings"]
+    return MappingProxyType(ready), MappingProxyType(refused)
 
 
 def limits_in_words() -> str:
@@ -256,8 +264,8 @@ def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict
     store = app.extensions["icskg.store"]
     cache: AnswerCache = app.extensions["icskg.answers"]
     version = f"{(info or store.info())['version']}/{code_fingerprint()}"
-    key = (sparql, tuple(default_graphs), tuple(named_graphs), accept or "", _first(params, "format") or "",
-           base_iri)
+    override = _first(params, "format")
+    key = (sparql, tuple(default_graphs), tuple(named_graphs), accept or "", override or "", base_iri)
     cached = cache.get(version, key)
     if cached is not None:
         return _outcome(cached, None, "hit", cache)
@@ -266,7 +274,7 @@ def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict
         refuse_outbound(sparql)
     except (QueryTooComplex, OutboundRequestRefused) as exc:
         raise Refusal(400, str(exc)) from None
-    formats = _formats(params, accept)
+    formats, refused = _choices(override, accept)
     try:
         result = store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs,
                              limits=limits, base_iri=base_iri, formats=formats)
@@ -282,7 +290,9 @@ def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict
         raise Refusal(503, str(exc)) from None
     # Any other StoreError (no store, a damaged one, a remote server down) goes to the app's
     # handler, which logs the detail and answers without paths or server addresses.
-    fmt = formats.get(result.kind) or _choose_format(result.kind, params, accept)  # that refuses
+    fmt = formats.get(result.kind)
+    if fmt is None:
+        raise Refusal(*refused[result.kind])
     try:
         body = result.serialize(fmt)
     except (OSError, ValueError) as exc:  # the engine's writer: nothing of a remote server's
