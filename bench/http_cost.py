@@ -7,8 +7,8 @@ address); ``wrk -t1`` on CPU 1 asks ``/healthz`` (the server and Flask, no query
 cheap lookups, at 1 and 4 connections, each server in turn, round after round; the median round
 is reported, with the server tree's CPU per request (every process of it, from /proc: what one
 request costs the machine, whatever else runs on it). ``--before`` names a checkout whose
-``src`` is imported instead of this tree's (``git worktree add``), so a change is measured
-against its parent in one run.
+``src`` is imported instead of this tree's (``git archive``), so a change is measured
+against its parent in one run; ``--variant`` adds this tree with other settings (workers, threads).
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.http_cost", description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--before", type=Path, help="a checkout to compare with (its src is imported)")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME:VAR=VALUE,...",
+                        help="also this tree with these settings, e.g. 1x8:ICSKG_WORKERS=1,ICSKG_THREADS=8")
     parser.add_argument("--targets", default="healthz,iri-lookup,code-lookup")
     parser.add_argument("--connections", default="1,4")
     parser.add_argument("--rounds", type=int, default=3)
@@ -52,11 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pin(1)
     env = {"ICSKG_CLIENT_SLOTS": "0", "ICSKG_ANSWER_CACHE_BYTES": "0"}
-    trees = {"after": None, **({"before": args.before.resolve() / "src"} if args.before else {})}
+    variants = {"after": {}, **({"before": {"PYTHONPATH": str(args.before.resolve() / "src")}}
+                                if args.before else {})}
+    for variant in args.variant:
+        name, _, settings = variant.partition(":")
+        variants[name] = dict(setting.split("=", 1) for setting in settings.split(","))
     servers: dict[str, Icskg] = {}
     try:
-        for name, src in trees.items():
-            extra = {"PYTHONPATH": str(src)} if src else {}
+        for name, extra in variants.items():
             servers[name] = Icskg(args.data_dir, BENCH_DIR / ".work" / "http_cost" / f"{name}.log", 0,
                                   env={**env, **extra})
         targets = {"healthz": wrk.script("/healthz", "text/plain")}

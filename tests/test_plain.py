@@ -34,6 +34,14 @@ NOT_PLAIN = [
     b"GET / HTTP/2.0\r\n\r\n",
     b"POST /sparql HTTP/1.1\r\nContent-Length: 5\r\n\r\nASK",
     b"GET /healthz HTTP/1.1\r\nExpect: a-miracle\r\n\r\n",
+    b"GET /a HTTP/1.1\nHost: x\r\n\r\n",  # a bare line feed
+    b"GET /a HTTP/1.1\r\nX-A: a\rb\r\n\r\n",  # a bare carriage return
+    b"GET /a HTTP/1.1\r\nX-A: a\x00b\r\n\r\n",
+    b"GET /a\tb HTTP/1.1\r\n\r\n",
+    b"GET  /a HTTP/1.1\r\n\r\n",
+    b"get /a HTTP/1.1\r\n\r\n",
+    b"GET /a HTTP/1.1\r\nX-A : 1\r\n\r\n",
+    b"GET /a HTTP/1.1\r\n: no name\r\n\r\n",
 ]
 
 

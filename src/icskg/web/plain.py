@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from typing import Any
 
 from gunicorn.http.wsgi import base_environ
 from gunicorn.util import unquote_to_wsgi_str
 
-# Methods the app answers; the target is a path of visible ASCII without a fragment ("#").
-REQUEST_LINE = re.compile(rb"(GET|HEAD|POST|OPTIONS|PUT|DELETE|PATCH) (/[!\"$-~]*) HTTP/1\.([01])")
-HEADER = re.compile(rb"([!#$%&'*+.^`|~0-9A-Za-z-]+):[ \t]*([ \t!-~]*?)[ \t]*")  # no "_" in a name
+METHODS = frozenset({b"GET", b"HEAD", b"POST", b"OPTIONS", b"PUT", b"DELETE", b"PATCH"})
+VERSIONS = {b"HTTP/1.1": (1, 1), b"HTTP/1.0": (1, 0)}
+VISIBLE = bytes(range(0x21, 0x7F))
+TARGET = VISIBLE.replace(b"#", b"")  # a path and query, without a fragment
+TOKEN = bytes(c for c in VISIBLE if chr(c).isalnum() or chr(c) in "!#$%&'*+-.^`|~")  # no "_"
+HEAD = VISIBLE + b" \t\r\n"  # what a head may hold (line ends are checked apart)
 LEFT_TO_GUNICORN = frozenset({"TRANSFER-ENCODING", "UPGRADE", "HTTP2-SETTINGS"})
 SINGLETONS = frozenset({"HOST", "CONTENT-TYPE", "CONTENT-LENGTH"})
 
@@ -53,18 +55,24 @@ class Parser:
         if not (self.enabled and isinstance(server, tuple) and isinstance(client, tuple)):
             return None
         head_end = data.find(b"\r\n\r\n")
-        lines = data[:head_end].split(b"\r\n")
-        line = REQUEST_LINE.fullmatch(lines[0])
-        if line is None or len(lines[0]) > self.max_line or len(lines) > self.max_fields + 1:
+        head = data[:head_end]
+        ends = head.count(b"\r\n")
+        if head.translate(None, HEAD) or head.count(b"\r") != ends or head.count(b"\n") != ends:
+            return None
+        lines = head.split(b"\r\n")
+        parts = lines[0].split(b" ")
+        if (len(parts) != 3 or parts[0] not in METHODS or parts[2] not in VERSIONS
+                or not parts[1].startswith(b"/") or parts[1].translate(None, TARGET)
+                or len(lines[0]) > self.max_line or len(lines) > self.max_fields + 1):
             return None
         environ = dict(self.base)
         close = None
         seen = set()
         for text in lines[1:]:
-            header = HEADER.fullmatch(text)
-            if header is None or len(text) + 2 > self.max_field:
+            name, colon, value = text.partition(b":")
+            if not (colon and name) or name.translate(None, TOKEN) or len(text) + 2 > self.max_field:
                 return None
-            name, value = header[1].decode("ascii").upper(), header[2].decode("ascii")
+            name, value = name.decode().upper(), value.strip(b" \t").decode()
             if name in self.refused:
                 return None
             if name in SINGLETONS:
@@ -78,32 +86,30 @@ class Parser:
                 close = True if token == "close" else False if token == "keep-alive" else None
             if name == "CONTENT-TYPE":
                 environ["CONTENT_TYPE"] = value
-                continue
-            if name == "CONTENT-LENGTH":
+            elif name == "CONTENT-LENGTH":
                 environ["CONTENT_LENGTH"] = value
-                continue
-            key = "HTTP_" + name.replace("-", "_")
-            environ[key] = environ[key] + "," + value if key in environ else value
+            else:
+                key = "HTTP_" + name.replace("-", "_")
+                environ[key] = environ[key] + "," + value if key in environ else value
         body = data[head_end + 4:]
         length = environ.get("CONTENT_LENGTH", "0")
         if not (length.isdigit() and int(length) == len(body)):
             return None
         request = PlainRequest()
-        request.method = line[1].decode("ascii")
-        request.uri = line[2].decode("ascii")
+        request.method, request.uri = parts[0].decode(), parts[1].decode()
+        request.version = VERSIONS[parts[2]]
         path, _, request.query = request.uri.partition("?")
         if path.startswith("//"):
             return None
-        request.version = (1, int(line[3]))
         request.close = request.version < (1, 1) if close is None else close
         request.headers = []
         request.body = io.BytesIO(body)
         environ.update({
             "wsgi.input": request.body, "REQUEST_METHOD": request.method, "QUERY_STRING": request.query,
-            "RAW_URI": request.uri, "SERVER_PROTOCOL": f"HTTP/1.{request.version[1]}",
+            "RAW_URI": request.uri, "SERVER_PROTOCOL": parts[2].decode(),
             "REMOTE_ADDR": client[0], "REMOTE_PORT": str(client[1]),
             "SERVER_NAME": server[0], "SERVER_PORT": str(server[1]),
-            "PATH_INFO": unquote_to_wsgi_str(path),
+            "PATH_INFO": unquote_to_wsgi_str(path) if "%" in path else path,
         })
         request.environ = environ
         return request
