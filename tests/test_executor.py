@@ -48,9 +48,12 @@ def test_a_query_that_waited_for_the_cpu_is_not_slow(one_process):
     assert os.getpriority(os.PRIO_PROCESS, process) == 0, "its priority was not lowered"
 
 
-def test_a_query_that_uses_the_cpu_is_slowed_and_its_process_chosen_last(data_dir, store):
+def test_a_query_that_uses_the_cpu_is_slowed_until_it_answers(data_dir, store):
     """The process keeps its warm caches (a new one would start cold, and a query slow only
-    because of cold caches would make every next one cold too), but cheap queries go elsewhere."""
+    because of cold caches would make every next one cold too). Where the server may raise a
+    priority again (root here), the process gets its own back when it answers: left lowered, it
+    would run every later query behind any other process on the machine. Elsewhere it stays
+    lowered and cheap queries go to the others."""
     pool = QueryProcesses(data_dir / "store", size=2)
     try:
         pool.run(CHEAP, [], [], LIMITS)
@@ -67,6 +70,9 @@ def test_a_query_that_uses_the_cpu_is_slowed_and_its_process_chosen_last(data_di
         wait_until_idle(pool.pool.idle_pids())
         before = {pid: cpu_seconds(pid) for pid in pool.pool.idle_pids()}
         assert heavy_pid in before, "the process was kept"
+        if os.geteuid() == 0:
+            assert os.getpriority(os.PRIO_PROCESS, heavy_pid) == 0, "its priority came back"
+            return
         for _ in range(300):
             pool.run(CHEAP, [], [], LIMITS)
         used = {pid: cpu_seconds(pid) - cpu for pid, cpu in before.items()}

@@ -176,6 +176,7 @@ def test_validation_workers_are_cut_off(canary):
 def test_a_query_process_that_cannot_leave_the_network_runs_nothing(tmp_path, monkeypatch):
     """Fail closed: the refusal is an error for the operator (503), never a query run online.
     (Every offline pool's worker does this: icskg.killable.)"""
+    import pickle
     from functools import partial
 
     from icskg import killable
@@ -186,14 +187,14 @@ def test_a_query_process_that_cannot_leave_the_network_runs_nothing(tmp_path, mo
     class Pipe:
         sent = False
 
-        def recv(self):
+        def recv_bytes(self):
             if self.sent:
                 raise EOFError
             self.sent = True
-            return (executor.answer, (("ASK {}", [], [], 10, None, None),))
+            return pickle.dumps((executor.answer, (("ASK {}", [], [], 10, None, None, None, {}),)))
 
-        def send(self, message):
-            reply.append(message)
+        def send_bytes(self, message):
+            reply.append(pickle.loads(message))
 
     def refuse():
         raise killable.NetworkNotIsolated("no namespaces here")

@@ -13,7 +13,8 @@ the store; read and compile the ontology and shapes) before it takes a task, so 
 preload belongs to that pool, whatever else started the process-wide fork server first. A worker
 takes one task at a time; a caller waits a little for a free one, then gets :class:`Busy` (the web
 answers 503 with Retry-After). A task that has used :data:`SLOW_AFTER` seconds of CPU gets a lower
-priority, so cheap work in other workers is not starved by it.
+priority until it answers (for the worker's life where the server may not raise a priority), so
+cheap work in other workers is not starved by it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import pickle
 import resource
 import select
 import signal
@@ -172,6 +174,16 @@ class _Memory:
         return bool(self.keep_bytes) and held > self.keep_bytes
 
 
+def _send(connection: Connection, message: object) -> None:
+    """``Connection.send`` with the C pickler: multiprocessing's own builds a Python pickler per
+    message, for the sockets and file descriptors no task sends."""
+    connection.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+
+def _receive(connection: Connection) -> Any:
+    return pickle.loads(connection.recv_bytes())
+
+
 def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: int,
           keep_mb: int, offline: bool) -> None:
     """A worker's life: leave the network (first, while it has one thread), take its memory
@@ -191,7 +203,7 @@ def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: 
             log.exception("warming up a worker failed")
     memory = _Memory(keep_mb * 1024 * 1024)
     try:
-        connection.send(("ready", time.process_time()))
+        _send(connection, ("ready", time.process_time()))
         while True:
             _run_one(connection, refusal, memory)
     except (EOFError, OSError):  # the parent has gone (or killed this worker's task)
@@ -200,7 +212,7 @@ def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: 
 
 def _run_one(connection: Connection, refusal: str | None, memory: _Memory) -> None:
     """Take one task and send its reply."""
-    function, args = connection.recv()
+    function, args = _receive(connection)
     if refusal is not None:
         reply: tuple = ("offline", refusal)
     else:
@@ -211,7 +223,7 @@ def _run_one(connection: Connection, refusal: str | None, memory: _Memory) -> No
         except Exception as exc:
             log.exception("a task failed")
             reply = ("fault", f"{type(exc).__name__}: {exc}")
-    connection.send((*reply, time.process_time(), memory.too_much()))
+    _send(connection, (*reply, time.process_time(), memory.too_much()))
 
 
 PRELOAD = ["icskg.killable", "pyoxigraph"]
@@ -259,7 +271,17 @@ class _Worker:
         if self.cpu is None:
             if not self.connection.poll(READY_WITHIN):
                 raise EOFError("not ready")
-            _, self.cpu = self.connection.recv()
+            _, self.cpu = _receive(self.connection)
+
+    def restore_priority(self) -> None:
+        """After a slow task: its normal priority back, where this process may raise it (root,
+        ``CAP_SYS_NICE`` or ``RLIMIT_NICE``); else it stays lowered, and is chosen last. A worker
+        left lowered would run every later task, cheap or not, behind any other process."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.pid, 0)
+        except OSError:
+            return
+        self.niced = False
 
     def stop(self) -> int | None:
         """Kill it, reap it (it is really gone), and give its exit code."""
@@ -333,8 +355,10 @@ class Pool:
         budget = self.budget.within(seconds)
         try:
             worker.ready()
-            worker.connection.send((function, args))
+            _send(worker.connection, (function, args))
             status, value, worker.cpu, retire = self._answer(worker, budget)
+            if worker.niced:
+                worker.restore_priority()
             if retire:  # it kept too much memory: a fresh one takes its place
                 worker.stop()
                 worker = _Worker(self)
@@ -363,15 +387,14 @@ class Pool:
         while True:
             wait = SLOW_AFTER if deadline is None else max(0.0, min(SLOW_AFTER, deadline - time.monotonic()))
             if worker.poller.poll(wait * 1000):  # readable, or the worker has gone (EOF)
-                return worker.connection.recv()
+                return _receive(worker.connection)
             if deadline is not None and time.monotonic() >= deadline:
                 raise OverTime("time", budget.wall_seconds or 0.0)
             used = cpu_seconds(pid) - start
             if budget.cpu_seconds and used > budget.cpu_seconds:
                 raise OverTime("CPU time", budget.cpu_seconds)
             if not worker.niced and used > SLOW_AFTER:
-                # Let cheap tasks in other workers go first. Its priority cannot be raised again
-                # without privileges, so from now on it is the last worker chosen.
+                # Let cheap tasks in other workers go first (until it answers).
                 os.setpriority(os.PRIO_PROCESS, pid, SLOW_NICENESS)
                 worker.niced = True
 

@@ -5,7 +5,7 @@ hours, exhaust memory or overflow the stack. So each query runs in a small pool 
 each cut off from the network and holding the store open read-only under the one memory limit. A
 query that passes its time limit has its worker killed and replaced: the work really stops, and
 the caller gets :class:`QueryTimeout` naming the limit. A query that is merely slow is made nicer
-(lower CPU priority) so that it cannot starve the quick ones.
+(lower CPU priority) while it runs, so that it cannot starve the quick ones.
 
 Answers travel back in the format the caller will send (SPARQL JSON or XML, Turtle, ...), so
 that nothing converts them again, where the row and byte limits allow: the worker counts what
