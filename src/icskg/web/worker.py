@@ -72,15 +72,17 @@ class _Request:
             if end < 0:
                 return
             self.head_end = self.scanned = end + len(HEAD_END)
-            for line in bytes(self.data[:end]).lower().split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                name, value = name.strip(), value.strip()
-                if name == b"content-length" and value.isdigit():
-                    self.length = int(value)
-                elif name == b"transfer-encoding" and b"chunked" in value:
-                    self.chunked = True
-                elif name == b"expect" and b"100-continue" in value:
-                    self.continued = True
+            head = bytes(self.data[:end]).lower()
+            if b"content-length" in head or b"transfer-encoding" in head or b"expect" in head:
+                for line in head.split(b"\r\n")[1:]:  # (most requests have none: no body)
+                    name, _, value = line.partition(b":")
+                    name, value = name.strip(), value.strip()
+                    if name == b"content-length" and value.isdigit():
+                        self.length = int(value)
+                    elif name == b"transfer-encoding" and b"chunked" in value:
+                        self.chunked = True
+                    elif name == b"expect" and b"100-continue" in value:
+                        self.continued = True
         self._find_end()
 
     def _find_end(self) -> None:
