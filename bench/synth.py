@@ -13,9 +13,12 @@ many things, and counts of table-derived things grow exactly N times.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from icskg.store import GraphSource
 
 ID = "https://w3id.org/icskg/id/"
 META = ox.NamedNode("https://w3id.org/icskg/graph/meta")
@@ -43,34 +46,61 @@ def _term(term: object, entities: set[ox.NamedNode]) -> str:
     return str(term)
 
 
+def _parts(source: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], int]:
+    """The quads of ``source`` as N-Triples lines by graph IRI: the graphs written once, the
+    templates of the cloned ones (:data:`MARK` where a copy's suffix goes), and the number of
+    entities each copy renames."""
+    quads = list(ox.parse(path=source, format=ox.RdfFormat.N_QUADS))
+    cloned = table_graphs(quads)
+    entities = {q.subject for q in quads if q.graph_name in cloned
+                and isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(ID)}
+    once: dict[str, list[str]] = {}
+    template: dict[str, list[str]] = {}
+    for q in quads:
+        graph = q.graph_name.value  # type: ignore[union-attr]
+        if q.graph_name in cloned:
+            s, o = _term(q.subject, entities), _term(q.object, entities)  # type: ignore[arg-type]
+            template.setdefault(graph, []).append(f"{s} {q.predicate} {o} .\n")
+        else:
+            once.setdefault(graph, []).append(f"{q.triple} .\n")
+    return once, template, len(entities)
+
+
+def _suffix(k: int) -> str:
+    return f"-c{k}" if k else ""
+
+
 def synthesise(source: Path, factor: int, target: Path) -> dict:
     """Write ``factor`` copies of the table-derived graphs of ``source`` (N-Quads) to ``target``.
 
     Returns what was written: quads, the cloned graphs and entities, and the seconds it took.
     """
     started = time.perf_counter()
-    quads = list(ox.parse(path=source, format=ox.RdfFormat.N_QUADS))
-    cloned = table_graphs(quads)
-    entities = {q.subject for q in quads if q.graph_name in cloned
-                and isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(ID)}
-    once, template = [], []
-    for q in quads:
-        if q.graph_name in cloned:
-            s, o = _term(q.subject, entities), _term(q.object, entities)  # type: ignore[arg-type]
-            template.append(f"{s} {q.predicate} {o} {q.graph_name} .\n")
-        else:
-            once.append(f"{q} .\n")
-    block = "".join(template)
+    once, template, entities = _parts(source)
+    block = "".join(line.replace(" .\n", f" <{graph}> .\n")
+                    for graph, lines in template.items() for line in lines)
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8") as out:
-        out.write("".join(once))
+        out.write("".join(line.replace(" .\n", f" <{graph}> .\n")
+                          for graph, lines in once.items() for line in lines))
         for k in range(factor):
-            out.write(block.replace(MARK, f"-c{k}" if k else ""))
+            out.write(block.replace(MARK, _suffix(k)))
     return {
         "factor": factor,
-        "quads": len(once) + factor * len(template),
-        "cloned_graphs": sorted(g.value for g in cloned),
-        "cloned_entities_per_copy": len(entities),
+        "quads": sum(map(len, once.values())) + factor * sum(map(len, template.values())),
+        "cloned_graphs": sorted(template),
+        "cloned_entities_per_copy": entities,
         "seconds": time.perf_counter() - started,
         "bytes": target.stat().st_size,
     }
+
+
+def graph_sources(source: Path, factor: int) -> Iterator[GraphSource]:
+    """The same xN dataset as :func:`synthesise` writes, one named graph at a time, as
+    ``icskg build`` hands its graphs to a store (``EmbeddedStore.replace_dataset``)."""
+    once, template, _ = _parts(source)
+    for graph, lines in once.items():
+        yield GraphSource(graph, "".join(lines).encode())
+    for graph, lines in template.items():
+        block = "".join(lines)
+        yield GraphSource(graph, "".join(block.replace(MARK, _suffix(k)) for k in range(factor)).encode())
