@@ -1,10 +1,16 @@
 """/sparql's lean path (``sparql.LeanPath``, in front of Flask) answers exactly as Flask's view
 with the app's hooks does: the same status, headers in the same order and body, for a matrix of
-real requests, each sent through both."""
+real requests, each sent through both, in process and over HTTP to ``icskg serve``."""
 
 from __future__ import annotations
 
 import gzip
+import http.client
+import os
+import subprocess
+import sys
+import time
+import urllib.request
 from urllib.parse import urlencode
 
 import pytest
@@ -13,6 +19,7 @@ from werkzeug.test import EnvironBuilder
 from icskg.config import load_settings
 from icskg.web import PublicAddress, create_app
 from icskg.web.sparql import LeanPath
+from tests.conftest import free_port
 
 SELECT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3"
 BIG = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 60"  # over the 1 KB worth compressing
@@ -162,3 +169,53 @@ def test_a_missing_store_is_the_same_503_on_both_paths(tmp_path):
         assert got[0] == "503 SERVICE UNAVAILABLE"
         assert ("Retry-After", "10") in got[1]
         assert got[2] == b"503 The data store cannot answer right now; try again shortly.\n"
+
+
+@pytest.fixture(scope="module")
+def lean_server(data_dir, store):
+    """``icskg serve`` over the test store: one worker, answer cache off (each answer worked out,
+    so its headers do not depend on which request came first), no per-client lanes."""
+    port = free_port()
+    log_path = data_dir / "lean-server.log"
+    env = {**os.environ, "ICSKG_WORKERS": "1", "ICSKG_ANSWER_CACHE_BYTES": "0", "ICSKG_CLIENT_SLOTS": "0"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "icskg", "--data-dir", str(data_dir), "serve",
+                                    "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180  # a wait for start-up, not a speed claim
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.1)
+        yield port
+        process.terminate()
+        process.wait(timeout=10)
+
+
+SERVER_HEADERS = {"date", "server", "connection", "keep-alive"}  # the HTTP server's, not the app's
+
+
+def test_icskg_serve_answers_queries_as_flask_does(data_dir, store, lean_server):
+    """Over real HTTP, through the server's worker and the lean path, every query request of the
+    matrix gets what Flask's view gives in process (the server's own headers aside)."""
+    _, flask, etag = both_paths(data_dir, {"answer_cache_bytes": 0, "port": lean_server})  # its address
+    for method, params, headers, body in REQUESTS:
+        query_request = method == "POST" or (method in ("GET", "HEAD") and params)
+        if not query_request or (body is not None and len(body) > 100_000):
+            continue  # Flask's own pages; a body the server's worker refuses itself
+        sent = {name: value.replace("ETAG", etag) for name, value in headers.items()}
+        connection = http.client.HTTPConnection("127.0.0.1", lean_server, timeout=30)
+        try:
+            query = EnvironBuilder(query_string=params).get_environ()["QUERY_STRING"]  # as in process
+            connection.request(method, f"/sparql?{query}" if query else "/sparql", body=body, headers=sent)
+            response = connection.getresponse()
+            got = (f"{response.status} {response.reason}",
+                   [(k, v) for k, v in response.getheaders() if k.lower() not in SERVER_HEADERS],
+                   response.read())
+        finally:
+            connection.close()
+        assert got == send(flask, method, params, headers, body, etag), (method, params, headers)
