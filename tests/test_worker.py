@@ -185,6 +185,7 @@ def test_a_body_over_the_limit_is_answered_413_not_reset(live_server):
     (b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", b"400"),
     (b"GET /healthz?" + b"q" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
     (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-A: 1\r\n" * 120 + b"\r\n", b"431"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Endless: " + b"x" * 70_000, b"431"),  # never ends
     (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", b"400"),
 ])
 def test_what_is_not_a_plain_request_gets_gunicorns_answer(live_server, request_bytes, status):

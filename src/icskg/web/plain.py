@@ -55,6 +55,8 @@ class Parser:
         if not (self.enabled and isinstance(server, tuple) and isinstance(client, tuple)):
             return None
         head_end = data.find(b"\r\n\r\n")
+        if head_end < 0:  # a head past gunicorn's limits, say
+            return None
         head = data[:head_end]
         ends = head.count(b"\r\n")
         if head.translate(None, HEAD) or head.count(b"\r") != ends or head.count(b"\n") != ends:

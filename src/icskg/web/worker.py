@@ -47,7 +47,17 @@ from icskg.web.plain import Parser
 
 HEAD_END = b"\r\n\r\n"
 LANED = (b"/sparql", b"/download", b"/validate", b"/compliance")
-MAX_HEAD = 64 * 1024  # gunicorn refuses longer heads itself
+MAX_HEAD = 64 * 1024  # a head with no end within this is answered 431
+
+
+def _answer(status: bytes, text: bytes, headers: bytes = b"") -> bytes:
+    """A whole answer in plain text, closing the connection."""
+    return (b"HTTP/1.1 %s\r\nContent-Type: text/plain; charset=utf-8\r\n%sConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (status, headers, len(text), text))
+
+
+HEAD_TOO_LONG = _answer(b"431 Request Header Fields Too Large",
+                        b"431 The request's line and headers run past 64 KB without an end.\n")
 READABLE = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLONESHOT
 LOG_SECONDS = 1.0  # how long an access line may wait in the buffer
 
@@ -219,9 +229,7 @@ class BufferingWorker(Worker):
     max_body = 1_000_000
     client_slots = 2
     BUSY_TEXT = b"503 Too many requests from your address at once; wait for an answer before asking more.\n"
-    BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            b"Retry-After: 2\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
-            % (len(BUSY_TEXT), BUSY_TEXT))
+    BUSY = _answer(b"503 Service Unavailable", BUSY_TEXT, b"Retry-After: 2\r\n")
 
     def init_process(self) -> None:
         self.events = select.epoll()
@@ -317,12 +325,16 @@ class BufferingWorker(Worker):
                     if conn is None or conn.owned:
                         continue
                     conn.owned = True
-                if conn.late:
+                try:
+                    if conn.late:
+                        self._close(conn)
+                    elif conn.draining:
+                        self._drain(conn)
+                    else:
+                        self._on_bytes(conn)
+                except Exception:  # a fault here must not cost the worker a thread
+                    self.log.exception("Error serving a connection")
                     self._close(conn)
-                elif conn.draining:
-                    self._drain(conn)
-                else:
-                    self._on_bytes(conn)
 
     def _accept(self, fd: int) -> None:
         listener = self.listeners.get(fd)
@@ -374,6 +386,9 @@ class BufferingWorker(Worker):
             except OSError:
                 pass
         while request.whole:
+            if request.head_end < 0:  # no end to the head within 64 KB
+                self._refuse(conn, HEAD_TOO_LONG)
+                return
             if not self._admit(conn):
                 return
             cut = request.end < 0  # the body is over the limit: the rest is never read
@@ -434,13 +449,19 @@ class BufferingWorker(Worker):
                 self.in_threads[conn.address] += 1
                 conn.lane = conn.address
                 return True
+        self._refuse(conn, self.BUSY)
+        return False
+
+    def _refuse(self, conn: _Conn, answer: bytes) -> None:
+        """Answer ``answer`` and close (it says so)."""
         try:
             conn.sock.settimeout(1)
-            conn.sock.sendall(self.BUSY)
+            conn.sock.sendall(answer)
+            conn.sock.setblocking(False)
         except OSError:
-            pass
-        self._close(conn)
-        return False
+            self._close(conn)
+            return
+        self._finish(conn)
 
     def _close(self, conn: _Conn) -> None:
         with self.lock:
