@@ -2,11 +2,11 @@
 
     python -m bench.http_cost DATA_DIR [--before SRC_TREE] [--rounds 3] [--seconds 3]
 
-Each server runs pinned to CPU 0 with its answer cache off and no per-client lanes (wrk is one
-address); ``wrk -t1`` on CPU 1 asks ``/healthz`` (the server and Flask, no query) and the two
-cheap lookups, at 1 and 4 connections, each server in turn, round after round; the median round
-is reported, with the server tree's CPU per request (every process of it, from /proc: what one
-request costs the machine, whatever else runs on it). ``--before`` names a checkout whose
+Each server runs pinned to CPU 0 with its answer cache off (``--cached``: on) and no per-client
+lanes (wrk is one address); ``wrk -t1`` on CPU 1 asks ``/healthz`` (the server and Flask, no
+query) and the two cheap lookups, at 1 and 4 connections, each server in turn, round after round;
+the median round is reported, with the server tree's CPU per request (every process of it, from
+/proc: what one request costs the machine, whatever else runs on it). ``--before`` names a checkout whose
 ``src`` is imported instead of this tree's (``git archive``), so a change is measured
 against its parent in one run; ``--variant`` adds this tree with other settings (workers, threads).
 """
@@ -51,9 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", default="1,4")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--cached", action="store_true", help="answer cache on: repeats from memory")
     args = parser.parse_args(argv)
     pin(1)
-    env = {"ICSKG_CLIENT_SLOTS": "0", "ICSKG_ANSWER_CACHE_BYTES": "0"}
+    env = {"ICSKG_CLIENT_SLOTS": "0", **({} if args.cached else {"ICSKG_ANSWER_CACHE_BYTES": "0"})}
     variants = {"after": {}, **({"before": {"PYTHONPATH": str(args.before.resolve() / "src")}}
                                 if args.before else {})}
     for variant in args.variant:
