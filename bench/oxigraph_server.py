@@ -1,6 +1,6 @@
 """Oxigraph's own server as the anchor: icskg against the same engine's Rust HTTP server.
 
-    python -m bench oxigraph --scales 1      # about 6 minutes at x1; writes its section of BENCHMARKS.md
+    python -m bench oxigraph --scales 1      # about 10 minutes at x1; writes its section of BENCHMARKS.md
 
 Three HTTP systems answer issue 18's query mix over the same data, measured side by side in one
 run: for each query, each system in turn, so a change in the machine's load falls on all three.
@@ -35,11 +35,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import answers, environment, steps, synth, wrk
+from bench.inproc import InProcess
 from bench.memory import descendants
 from bench.queries import MIX, PROLOGUE, QYG, Query
 from bench.report import NONE, TIMES
 from bench.servers import ACCEPT, VENV_BIN, Icskg, RdflibEndpoint, Server, query_path
-from bench.systems import CallTimeout, HttpSystem
+from bench.systems import CallTimeout, HttpSystem, InProcessSystem
 from bench.timing import Window, percentile, pin
 from icskg.killable import Budget, cpu_seconds, run_once
 from icskg.resources import PROJECT_DIR
@@ -70,7 +71,6 @@ ANCHOR_MIX: tuple[Query, ...] = (
 )
 SYSTEMS = ("Oxigraph server", "icskg", "rdflib-endpoint")
 CONNECTIONS = (1, 4)
-RUN_TIME = "about N minutes on a quiet machine: x1 N, x10 N, x100 N"
 SLOW = 0.05
 """Seconds: a query whose first call takes longer is timed by whole calls, not a wrk window
 (which loses the calls in flight at its end: at four connections on one core, half a call in
@@ -166,8 +166,8 @@ def _lua(system: HttpSystem, q: Query, distinct: bool = False) -> str:
     return wrk.script(query_path(q.text, system.server.endpoint), ACCEPT[q.kind], distinct=distinct)
 
 
-def _timed(system: HttpSystem, q: Query, first: float, seconds: float, call_limit: float,
-           cpu: int | None, distinct: bool) -> dict:
+def _timed(system: HttpSystem | InProcessSystem, q: Query, first: float, seconds: float,
+           call_limit: float, cpu: int | None, distinct: bool) -> dict:
     """At 1 and 4 connections. A query whose first call took under ``SLOW`` s: wrk for
     ``seconds`` after a 1 s warm-up. A slower one: a Python client (which only waits on answers)
     whose connections start calls for ``seconds`` and then finish the one they are in, so no call
@@ -175,6 +175,15 @@ def _timed(system: HttpSystem, q: Query, first: float, seconds: float, call_limi
     than twice ``seconds`` is the figure itself; at four, calls that would take over
     ``MAX_ROUND`` s together are not made."""
     out: dict = {}
+    if isinstance(system, InProcessSystem):  # the engine's own threads, calling it back to back
+        for c in CONNECTIONS:
+            if first * c > MAX_ROUND:
+                out[str(c)] = {"skipped": f"one call takes {first:.1f} s"}
+                continue
+            stats = system.timed(q, c, Window(seconds, 1, call_limit))
+            out[str(c)] = {key: stats[key] for key in
+                           ("connections", "calls", "seconds", "per_second", "p50_ms", "p99_ms", "errors")}
+        return out
     lua = _lua(system, q, distinct)
     for c in CONNECTIONS:
         if first < SLOW:
@@ -231,7 +240,8 @@ def compare(per_system: dict) -> None:
 
 # What is measured, in this order for each query: (figure, server, texts differ per request).
 # "icskg" has its answer cache off (every request works its answer out); "icskg cached" has it on.
-VARIANTS = (("Oxigraph server", "Oxigraph server", False), ("icskg", "icskg", False),
+VARIANTS = (("engine in-process", "engine in-process", False),
+            ("Oxigraph server", "Oxigraph server", False), ("icskg", "icskg", False),
             ("icskg cached", "icskg cached", False), ("rdflib-endpoint", "rdflib-endpoint", False),
             ("Oxigraph server, distinct texts", "Oxigraph server", True),
             ("icskg, distinct texts", "icskg cached", True),
@@ -252,7 +262,9 @@ def throughput(plan: argparse.Namespace, work: Path, logs: Path, scale: int, dat
         "icskg": HttpSystem("icskg", lambda: Icskg(data_dir, logs / f"icskg-x{scale}.log", server_cpu,
                                                    env={**limited, "ICSKG_ANSWER_CACHE_BYTES": "0"})),
     }
-    if full:
+    if full:  # the engine alone, on the store icskg serves: the floor under any server's latency
+        systems["engine in-process"] = InProcessSystem("engine in-process", lambda: InProcess(
+            "raw", Path(os.path.realpath(data_dir / "store")), server_cpu))
         systems["icskg cached"] = HttpSystem("icskg cached", lambda: Icskg(
             data_dir, logs / f"icskg-cached-x{scale}.log", server_cpu, env=limited))
     if scale <= plan.rdflib_max_scale:
@@ -626,6 +638,7 @@ def markdown(results: dict) -> str:
         + ", ".join(f"{x:.2f}" for x in meta["loadavg_after"]) + " (2 cores shared with other work).",
         "",
     ]
+    lines += ["### Targets", "", *_targets(results)]
     for scale, entry in results["scales"].items():
         systems = entry["systems"]
         peer = "rdflib-endpoint" if "rdflib-endpoint" in systems else None
@@ -635,7 +648,8 @@ def markdown(results: dict) -> str:
                   "Oxigraph's p50 over icskg's)"
                   + (" and as a multiple of rdflib-endpoint." if peer else "."),
                   ""]
-        table, ratios = _table(systems, ("Oxigraph server", "icskg", "icskg cached", "rdflib-endpoint"),
+        table, ratios = _table(systems, ("engine in-process", "Oxigraph server", "icskg", "icskg cached",
+                                         "rdflib-endpoint"),
                                "icskg", "Oxigraph server", "rdflib-endpoint", answers_column=True)
         lines += [*table, "", *_means(ratios, "icskg (uncached)", "Oxigraph server", peer)]
         if "icskg cached" in systems:
@@ -668,10 +682,117 @@ def markdown(results: dict) -> str:
             lines += [f"The timeout figure was taken again on its own on {again['date']} (load average "
                       + ", ".join(f"{x:.2f}" for x in again["loadavg_before"]) + " before, "
                       + ", ".join(f"{x:.2f}" for x in again["loadavg_after"]) + " after).", ""]
-    lines += [f"To rerun ({RUN_TIME}; `--seconds` sets the window, `--queries` a subset, `--scales` "
-              "the scales):", "", "```sh", ".venv/bin/python -m bench oxigraph --scales 1,10,100",
-              "```", f"<!-- /kept: {SECTION} -->", ""]
+    took = ", ".join(f"x{scale} {entry.get('seconds', 0) / 60:.0f}"
+                     for scale, entry in results["scales"].items())
+    lines += [f"To rerun (this run's minutes: {took}; `--seconds` sets the window, `--queries` a "
+              "subset, `--scales` the scales):", "", "```sh",
+              ".venv/bin/python -m bench oxigraph --scales 1,10,100", "```", f"<!-- /kept: {SECTION} -->", ""]
     return "\n".join(lines)
+
+
+CHEAP = ("iri-lookup", "code-lookup")
+HEAVY_MS = 10.0
+"""A query whose p50 on Oxigraph server at one connection is this or more is heavy (issue 18)."""
+
+
+def _stats(entry: dict, system: str, query: str, c: str) -> dict:
+    return ((entry["systems"].get(system) or {}).get(query) or {}).get("stats", {}).get(c) or {}
+
+
+def _times(value: float | None) -> str:
+    return NONE if value is None else f"{value:.3g}{TIMES}"
+
+
+def _met(ok: bool | None) -> str:
+    return "stated" if ok is None else ("**yes**" if ok else "**no**")
+
+
+def _targets(results: dict) -> list[str]:
+    """Issue 18's targets against this run's figures, each with what decides it."""
+    scales = results["scales"]
+    x1 = scales.get("1")
+    rows: list[tuple[str, str, bool | None]] = []
+    if x1:
+        rate = {(q, c, n): _rate(_stats(x1, n, q, c)) for q in CHEAP for c in ("1", "4")
+                for n in ("icskg", "icskg cached", "rdflib-endpoint", "icskg, distinct texts",
+                          "rdflib-endpoint, distinct texts")}
+        fast = [(q, rate[q, "4", "icskg"], rate[q, "4", "icskg cached"]) for q in CHEAP]
+        rows.append(("Cheap lookups: ≥ 2,500 requests/s at 4 clients on one core (uncached)",
+                     "; ".join(f"{q}: {_fmt_rate(u)} (cached {_fmt_rate(k)})" for q, u, k in fast),
+                     all(u and u >= 2500 for _, u, _ in fast)))
+        times = [(q, c, rate[q, c, "icskg"], rate[q, c, "rdflib-endpoint"],
+                  rate[q, c, "icskg, distinct texts"], rate[q, c, "rdflib-endpoint, distinct texts"])
+                 for q in CHEAP for c in ("1", "4")]
+        rows.append((f"Cheap lookups: ≥ 3{TIMES} rdflib-endpoint (uncached, the same text repeated; in "
+                     "brackets, a different text each request)",
+                     "; ".join(f"{q} c={c}: {_x(a, b)} ({_x(d, e)})" for q, c, a, b, d, e in times),
+                     all(a and b and a / b >= 3 for _, _, a, b, _, _ in times)))
+        gaps = [(q, _stats(x1, "icskg", q, "1").get("p50_ms"),
+                 _stats(x1, "engine in-process", q, "1").get("p50_ms")) for q in CHEAP]
+        rows.append(("Cheap lookups: p50 within 0.3 ms of the raw engine at 1 client (uncached)",
+                     "; ".join(f"{q}: {h:.3g} vs {e:.3g} ms (+{h - e:.3g})" if h and e else f"{q}: {NONE}"
+                               for q, h, e in gaps),
+                     all(h and e and h - e <= 0.3 for _, h, e in gaps)))
+    heavy, heavy_ok = [], True
+    for scale, entry in scales.items():
+        for q in ANCHOR_MIX:
+            if (_stats(entry, "Oxigraph server", q.name, "1").get("p50_ms") or 0) < HEAVY_MS:
+                continue
+            shares = [_ratio_of(entry, q.name, c) for c in ("1", "4")]
+            heavy_ok &= all(s is not None and s >= 0.8 for s in shares if s is not False)
+            heavy.append(f"x{scale} {q.name}: " + " / ".join(
+                NONE if s is None or s is False else f"{s:.0%}" for s in shares))
+    rows.append((f"Every query of {HEAVY_MS:g} ms or more (Oxigraph server's p50 at 1 connection): "
+                 "≥ 80% of Oxigraph server's throughput at 1 / 4 clients (uncached)",
+                 "; ".join(heavy) or NONE, heavy_ok if heavy else None))
+    means, means_ok = [], True
+    for scale, entry in scales.items():
+        for c in ("1", "4"):
+            ours = [_ratio_of(entry, q.name, c) for q in ANCHOR_MIX]
+            g_anchor = _geomean([r for r in ours if r])
+            line = f"x{scale} c={c}: {NONE if g_anchor is None else f'{g_anchor:.0%}'} of Oxigraph server"
+            means_ok &= bool(g_anchor and g_anchor >= 0.5)
+            if "rdflib-endpoint" in entry["systems"]:
+                g_peer = _geomean([_ratio_of(entry, q.name, c, "rdflib-endpoint") or 0 for q in ANCHOR_MIX])
+                g_ceiling = _geomean([_ratio_of(entry, q.name, c, "rdflib-endpoint", "Oxigraph server") or 0
+                                      for q in ANCHOR_MIX])
+                means_ok &= bool(g_peer and g_peer >= 20)
+                line += (f", {_times(g_peer)} rdflib-endpoint (Oxigraph server itself: "
+                         f"{_times(g_ceiling)})")
+            means.append(line)
+    rows.append((f"Geometric mean over the mix, uncached: ≥ 20{TIMES} rdflib-endpoint and ≥ 50% of Oxigraph "
+                 "server", "; ".join(means), means_ok))
+    if x1 and "timeouts" in x1:
+        t = x1["timeouts"]
+        ours, theirs = t.get("icskg", {}), t.get("Oxigraph server", {})
+        kept = (ours.get("last_quarter", [0, 1])[0] == ours.get("last_quarter", [0, 1])[1]
+                and ours.get("replaced_still_running") == 0 and ours.get("busy_after") == 0)
+        rows.append(("Timeouts: under the load that stops Oxigraph server with `--timeout-s`, icskg "
+                     "keeps answering and every timed-out query's process is gone",
+                     f"probes answered in the last quarter: icskg {ours['last_quarter'][0]} of "
+                     f"{ours['last_quarter'][1]}, Oxigraph server {theirs['last_quarter'][0]} of "
+                     f"{theirs['last_quarter'][1]}; icskg's query processes killed "
+                     f"{ours.get('query_processes_replaced', NONE)}, still running "
+                     f"{ours.get('replaced_still_running', NONE)}", kept))
+    compared = [e.get("differs") for entry in scales.values() for name, per in entry["systems"].items()
+                if name not in ("Oxigraph server", "engine in-process") and "distinct" not in name
+                for e in per.values() if "rows" in e]
+    rows.append(("Answers agree across all systems", f"{compared.count(None)} of {len(compared)} "
+                 "answers compared equal Oxigraph server's", compared.count(None) == len(compared)))
+    return ["| target | measured | met |", "|---|---|---|",
+            *(f"| {what} | {found} | {_met(ok)} |" for what, found, ok in rows), ""]
+
+
+def _ratio_of(entry: dict, query: str, c: str, over: str = "Oxigraph server",
+              ours: str = "icskg") -> float | bool | None:
+    """``ours``'s throughput over ``over``'s, None if either has no figure, False if the answers
+    differ (a ratio of different answers means nothing)."""
+    mine = _rate(_stats(entry, ours, query, c))
+    theirs = _rate(_stats(entry, over, query, c))
+    answer = (entry["systems"].get(ours) or {}).get(query, {})
+    if answer.get("differs") is not None:
+        return False
+    return mine / theirs if mine and theirs else None
 
 
 def _timeout_lines(found: dict) -> list[str]:
