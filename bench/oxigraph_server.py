@@ -181,8 +181,8 @@ def _timed(system: HttpSystem | InProcessSystem, q: Query, first: float, seconds
                 out[str(c)] = {"skipped": f"one call takes {first:.1f} s"}
                 continue
             stats = system.timed(q, c, Window(seconds, 1, call_limit))
-            out[str(c)] = {key: stats[key] for key in
-                           ("connections", "calls", "seconds", "per_second", "p50_ms", "p99_ms", "errors")}
+            out[str(c)] = {"connections": c, **{key: stats[key] for key in
+                           ("calls", "seconds", "per_second", "p50_ms", "p99_ms", "errors")}}
         return out
     lua = _lua(system, q, distinct)
     for c in CONNECTIONS:
