@@ -176,30 +176,28 @@ def test_validation_workers_are_cut_off(canary):
 def test_a_query_process_that_cannot_leave_the_network_runs_nothing(tmp_path, monkeypatch):
     """Fail closed: the refusal is an error for the operator (503), never a query run online.
     (Every offline pool's worker does this: icskg.killable.)"""
-    import pickle
+    import threading
     from functools import partial
+    from multiprocessing import Pipe
 
     from icskg import killable
     from icskg.store import executor
 
-    reply = []
-
-    class Pipe:
-        sent = False
-
-        def recv_bytes(self):
-            if self.sent:
-                raise EOFError
-            self.sent = True
-            return pickle.dumps((executor.answer, (("ASK {}", [], [], 10, None, None, None, {}),)))
-
-        def send_bytes(self, message):
-            reply.append(pickle.loads(message))
+    ours, its = Pipe()
 
     def refuse():
         raise killable.NetworkNotIsolated("no namespaces here")
 
     monkeypatch.setattr(killable, "cut_off_network", refuse)
-    killable._work(Pipe(), partial(executor.open_for_queries, str(tmp_path / "store")), 0, 0, True)
+    worker = threading.Thread(target=killable._work, args=(
+        its, partial(executor.open_for_queries, str(tmp_path / "store")), 0, 0, True))
+    worker.start()
+    reply = [killable._receive(ours)]
+    killable._send(ours, (executor.answer, (("ASK {}", [], [], 10, None, None, None, {}),)))
+    reply.append(killable._receive(ours))
+    ours.close()  # the worker sees its parent go, and ends
+    worker.join(timeout=60)
+    its.close()
+    assert not worker.is_alive()
     assert reply[0][0] == "ready"
     assert reply[1][:2] == ("offline", "no namespaces here")

@@ -28,6 +28,7 @@ import pickle
 import resource
 import select
 import signal
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,7 @@ READY_WITHIN = 120.0
 _TICKS = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 TRIM_ABOVE = 32 * 1024 * 1024
+_SIZE, _LONG_SIZE = struct.Struct("!i"), struct.Struct("!Q")  # multiprocessing's message headers
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,25 @@ def _send(connection: Connection, message: object) -> None:
 
 
 def _receive(connection: Connection) -> Any:
-    return pickle.loads(connection.recv_bytes())
+    """``Connection.recv`` read into one buffer of the message's size: multiprocessing's reads a
+    long message in pieces, each into a new buffer of all that is left, and copies them twice."""
+    fd = connection.fileno()
+    size = _SIZE.unpack(_read(fd, 4))[0]
+    if size == -1:  # over 2 GiB: multiprocessing's longer header
+        size = _LONG_SIZE.unpack(_read(fd, 8))[0]
+    return pickle.loads(_read(fd, size))
+
+
+def _read(fd: int, size: int) -> bytearray:
+    """Exactly ``size`` bytes from ``fd``; EOFError if it ends first."""
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
+            raise EOFError
+        got += n
+    return buffer
 
 
 def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: int,

@@ -114,8 +114,8 @@ class _BoundedWriter:
         self.size += len(data)
         if self.max_bytes is not None and self.size > self.max_bytes:
             raise _Cut
-        if self.mark:
-            self.marks += (self.tail + data).count(self.mark)
+        if self.mark:  # and any mark across the last piece's end and this one's start
+            self.marks += data.count(self.mark) + (self.tail + data[:len(self.mark) - 1]).count(self.mark)
             if self.marks > self.most:
                 raise _Cut
             self.tail = data[1 - len(self.mark):]
