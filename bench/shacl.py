@@ -79,11 +79,10 @@ def store(data_dir: Path, nquads: Path | None, log: Path) -> Path:
     if nquads is None:
         timed([str(VENV_BIN / "icskg"), "--data-dir", str(data_dir), "build"], log, None, ok=(0,))
         return data_dir
-    from icskg.load import graph_sources
+    from icskg.load import load_files
     from icskg.store import EmbeddedStore
 
-    sources, digest = graph_sources([str(nquads)])
-    EmbeddedStore(data_dir).replace_dataset(sources, {"version": digest[:12], "source": str(nquads)})
+    load_files(EmbeddedStore(data_dir), [str(nquads)])
     return data_dir
 
 

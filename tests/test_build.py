@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rdflib import BNode
 
 from icskg import resources
 from icskg.build import BuildError, build_graphs, build_store
@@ -215,3 +216,13 @@ def test_counting_the_default_graph_counts_each_triple_once(select, build_result
     distinct = int(select("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")[0]["n"])
     assert counted == distinct
     assert build_result.triples == distinct, "icskg build reports more triples than the dataset holds"
+
+
+def test_no_blank_node_is_in_two_named_graphs():
+    # A store loads each graph of a build on its own (a GraphSource), which scopes its blank-node
+    # labels to that graph: a blank node the build put in two graphs would be served as two.
+    seen: dict[BNode, set[str]] = {}
+    for name, graph in build_graphs()[1].items():
+        for node in {term for triple in graph for term in triple if isinstance(term, BNode)}:
+            seen.setdefault(node, set()).add(name)
+    assert {node: graphs for node, graphs in seen.items() if len(graphs) > 1} == {}

@@ -17,7 +17,7 @@ from icskg.build import BuildError, build_store
 from icskg.config import Settings, load_settings
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from icskg.killable import Budget, WorkError, preload, run_once
-from icskg.load import LoadError, graph_sources
+from icskg.load import LoadError, load_files
 from icskg.resources import ontology_files
 from icskg.sources import READERS
 from icskg.store import (
@@ -198,13 +198,12 @@ def _load_files(data_dir: Path, specs: tuple[str, ...]) -> str | None:
     """Load the files given to ``serve --data`` into a store of their own (in a child process);
     what went wrong, or ``None``."""
     try:
-        sources, version = graph_sources(specs)
         store = EmbeddedStore(data_dir)
-        store.replace_dataset(sources, {"version": version, "files": list(specs)})
+        graphs = load_files(store, specs)
         search.ensure_index(store, data_dir)
     except (LoadError, StoreError, OSError) as exc:
         return str(exc)
-    click.echo(f"Loaded {len(specs)} file(s) into {len(sources)} named graph(s).", err=True)
+    click.echo(f"Loaded {len(specs)} file(s) into {len(graphs)} named graph(s).", err=True)
     return None
 
 

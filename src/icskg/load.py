@@ -1,7 +1,9 @@
-"""Read RDF files given by a user (``icskg serve --data``) into named graphs for a store.
+"""Read RDF files given by a user (``icskg serve --data``) into the embedded store, each file as
+one document: a blank node is scoped to its file, and shared by the file's named graphs.
 
 ``FILE`` puts the file's default-graph triples in a graph named by the file's ``file:`` IRI;
-``GRAPH_IRI=FILE`` names that graph. Named graphs in TriG and N-Quads files keep their names.
+``GRAPH_IRI=FILE`` names that graph. Named graphs in TriG, N-Quads and JSON-LD files keep their
+names.
 The syntax comes from the file extension. Nothing is fetched: pyoxigraph's parsers load no
 remote JSON-LD contexts and process no XML entities.
 """
@@ -10,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from icskg.store import GraphSource
+from icskg.store import EmbeddedStore
 
 EXTENSIONS = "ttl, trig, nt, nq, rdf, owl, xml, jsonld, n3"
 
@@ -45,12 +47,23 @@ def _format(path: Path) -> ox.RdfFormat:
     return fmt
 
 
-def graph_sources(specs: Iterable[str]) -> tuple[list[GraphSource], str]:
-    """Parse every file; return one :class:`GraphSource` per named graph and a content hash.
+@dataclass(frozen=True)
+class DataFile:
+    """One file of ``serve --data``: where it is, its syntax, and the graph its default-graph
+    triples go to."""
 
-    :raises LoadError: for a missing, unreadable or malformed file.
+    path: Path
+    format: ox.RdfFormat
+    graph: ox.NamedNode
+
+
+def data_files(specs: Iterable[str]) -> tuple[list[DataFile], str]:
+    """Check every file (it exists, its syntax is known, a graph name is an IRI) before anything
+    is loaded; return them and a hash of their names and contents (the dataset version).
+
+    :raises LoadError: naming the file at fault.
     """
-    graphs: dict[str, list[ox.Triple]] = defaultdict(list)
+    files = []
     digest = hashlib.sha256()
     for spec in specs:
         name, path = _split(spec)
@@ -58,15 +71,37 @@ def graph_sources(specs: Iterable[str]) -> tuple[list[GraphSource], str]:
             raise LoadError(f"{path}: no such file")
         fmt = _format(path)
         default = name or path.resolve().as_uri()
-        digest.update(default.encode() + b"\0" + path.read_bytes())
         try:
-            for quad in ox.parse(path=path, format=fmt, base_iri=path.resolve().as_uri()):
-                graph = default if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
-                graphs[graph].append(quad.triple)
-        except (SyntaxError, ValueError) as exc:
-            raise LoadError(f"{path}: not valid {fmt.name} ({exc})") from None
-    sources = [
-        GraphSource(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-        for graph, triples in sorted(graphs.items())
-    ]
-    return sources, digest.hexdigest()
+            graph = ox.NamedNode(default)
+        except ValueError as exc:
+            raise LoadError(f"{default}: not an IRI to name a graph ({exc})") from None
+        digest.update(default.encode() + b"\0")
+        with path.open("rb") as data:
+            while chunk := data.read(1 << 20):
+                digest.update(chunk)
+        files.append(DataFile(path, fmt, graph))
+    return files, digest.hexdigest()
+
+
+def load_files(store: EmbeddedStore, specs: Iterable[str]) -> dict[str, int]:
+    """Replace the dataset of ``store`` with the files; return the triples per named graph.
+
+    Each file is bulk-loaded whole, in one call: pyoxigraph gives the blank nodes of one call
+    fresh identifiers, consistent within it, which is RDF's scope for them: the same label in two
+    files names two nodes, and one node may sit in several named graphs of a TriG, N-Quads or
+    JSON-LD file. (Splitting files into graphs and loading each graph apart broke both.)
+
+    :raises LoadError: for a missing, unreadable or malformed file; the store is then untouched.
+    """
+    specs = list(specs)
+    files, version = data_files(specs)
+
+    def fill(writer: ox.Store) -> None:
+        for file in files:
+            try:
+                writer.bulk_load(path=file.path, format=file.format, to_graph=file.graph,
+                                 base_iri=file.path.resolve().as_uri())
+            except (SyntaxError, ValueError) as exc:
+                raise LoadError(f"{file.path}: not valid {file.format.name} ({exc})") from None
+
+    return store.replace_with(fill, {"version": version, "files": specs})

@@ -66,7 +66,11 @@ class Limits:
 
 @dataclass(frozen=True)
 class GraphSource:
-    """One named graph to load: its IRI and its triples as N-Triples."""
+    """One named graph to load: its IRI and its triples as N-Triples.
+
+    A blank-node label names a node of this graph only (every store loads a graph in one request,
+    which scopes its labels), so no blank node is shared between two GraphSources.
+    """
 
     name: str
     ntriples: bytes
