@@ -151,8 +151,8 @@ def _fill(source: str, factor: int, data_dir: str) -> int:
 
 def icskg_store(source: Path, factor: int, data_dir: Path) -> dict:
     """icskg's store of the xN copy of ``source`` (the x1 export), made by the store's own
-    ``replace_dataset`` (what ``icskg build`` calls) rather than ``icskg serve --data``, whose
-    parse of the whole file into Python objects takes minutes and gigabytes at x100."""
+    ``replace_dataset`` (what ``icskg build`` calls), one graph at a time, from ``bench.synth``
+    without an xN file on disk."""
     subprocess.run(["rm", "-rf", str(data_dir)], check=True)
     started = time.perf_counter()
     triples = run_once(_fill, str(source), factor, str(data_dir), budget=Budget(), name="bench-load")
