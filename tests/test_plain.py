@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from gunicorn.config import Config
 from gunicorn.http import wsgi
+from gunicorn.http.errors import InvalidHeader, InvalidHeaderName
 from gunicorn.http.message import Request
 from gunicorn.http.unreader import IterUnreader
 
 from icskg.web.plain import Parser
+from icskg.web.worker import _Response
 
 CLIENT, SERVER = ("127.0.0.1", 50123), ("127.0.0.1", 8000)
 PLAIN = [
@@ -78,3 +80,51 @@ def test_a_plain_request_has_gunicorns_environ(cfg, data):
 @pytest.mark.parametrize("data", NOT_PLAIN)
 def test_anything_else_is_left_to_gunicorn(cfg, data):
     assert Parser(cfg).parse(data, CLIENT, SERVER) is None
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.data = b""
+
+    def sendall(self, data: bytes) -> None:
+        self.data += data
+
+    send = sendall
+
+
+ANSWERS = [
+    ("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2"), ("Vary", "Accept")], [b"ok"]),
+    ("200 OK", [("Content-Type", "text/plain"), ("X-A", "  padded\t")], [b"no ", b"length"]),
+    ("304 NOT MODIFIED", [("ETag", '"abc"'), ("Connection", "close"), ("Server", "x")], []),
+    ("200 OK", [("Transfer-Encoding", "chunked"), ("Keep-Alive", "5"), ("Date", "x")], [b"x"]),
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize(("status", "headers", "body"), ANSWERS)
+@pytest.mark.parametrize("data", PLAIN[:3])
+def test_the_workers_response_sends_what_gunicorns_sends(cfg, data, method, status, headers, body):
+    """The same bytes twice over (the names are then known to the worker), the Date aside."""
+    data = data.replace(data.split(b" ", 1)[0], method.encode(), 1)
+    for _ in range(2):
+        sent = []
+        for kind in (wsgi.Response, _Response):
+            sink = Recorder()
+            response = kind(Parser(cfg).parse(data, CLIENT, SERVER), sink, cfg)
+            response.start_response(status, list(headers))
+            for part in body:
+                response.write(part)
+            response.close()
+            sent.append((b"\r\n".join(line for line in sink.data.split(b"\r\n")
+                                      if not line.startswith(b"Date: ")),
+                         response.should_close(), response.sent))
+        assert sent[0] == sent[1]
+
+
+@pytest.mark.parametrize("header", [("X-A", "a\r\nSet-Cookie: b"), ("X A", "a"), ("X-A", "\x00"), ("X-A", 1)])
+def test_the_workers_response_refuses_a_header_gunicorn_refuses(cfg, header):
+    for kind in (wsgi.Response, _Response):
+        for headers in ([("X-A", "fine"), header], [header]):  # the name known to the worker, or not
+            response = kind(Parser(cfg).parse(PLAIN[0], CLIENT, SERVER), Recorder(), cfg)
+            with pytest.raises((TypeError, InvalidHeader, InvalidHeaderName)):
+                response.start_response("200 OK", headers)
