@@ -105,7 +105,7 @@ class EmbeddedStore(Store):
         """The build record, plus ``built_at`` (POSIX time the build completed). Cached per build."""
         self._open()
         assert self._reader_path is not None
-        if self._info is None or self._info[0] != self._reader_path:
+        if self._info is None or self._info[0] is not self._reader_path:  # (reopened: a new Path)
             marker = self._reader_path / COMPLETE_MARKER
             record = json.loads(marker.read_text(encoding="utf-8"))
             record["built_at"] = marker.stat().st_mtime

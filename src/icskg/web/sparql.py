@@ -241,7 +241,13 @@ def _limits(params: MultiDict, settings) -> Limits:
         if not 0 < seconds < float("inf"):
             raise Refusal(400, f"timeout={asked} is not a positive number of seconds.")
         timeout = min(timeout, seconds)
-    return Limits(timeout=timeout, max_rows=settings.max_rows, max_bytes=settings.max_answer_bytes)
+    return _limits_of(timeout, settings.max_rows, settings.max_answer_bytes)
+
+
+@lru_cache(maxsize=64)
+def _limits_of(timeout: float, max_rows: int, max_bytes: int) -> Limits:
+    """One (frozen) Limits for each set of bounds: most requests share the server's."""
+    return Limits(timeout=timeout, max_rows=max_rows, max_bytes=max_bytes)
 
 
 def _base_iri(req: Request) -> str:
@@ -269,11 +275,9 @@ def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict
     cached = cache.get(version, key)
     if cached is not None:
         return _outcome(cached, None, "hit", cache)
-    try:
-        refuse_too_complex(sparql)
-        refuse_outbound(sparql)
-    except (QueryTooComplex, OutboundRequestRefused) as exc:
-        raise Refusal(400, str(exc)) from None
+    refused = _refusal(sparql) if len(sparql) <= REMEMBERED_CHARS else _refusal.__wrapped__(sparql)
+    if refused:
+        raise Refusal(400, refused)
     formats, refused = _choices(override, accept)
     try:
         result = store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs,
@@ -305,6 +309,21 @@ def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict
     if not result.limit_hit:
         cache.put(version, key, found)
     return _outcome(found, result.limit_hit, "miss", cache)
+
+
+REMEMBERED_CHARS = 8192  # a query text up to this long has its checks remembered
+
+
+@lru_cache(maxsize=256)
+def _refusal(sparql: str) -> str | None:
+    """Why the server will not run ``sparql`` (too long, too deeply nested, SERVICE), or None.
+    Remembered: dashboards and linked-data pages send the same texts again and again."""
+    try:
+        refuse_too_complex(sparql)
+        refuse_outbound(sparql)
+    except (QueryTooComplex, OutboundRequestRefused) as exc:
+        return str(exc)
+    return None
 
 
 def _outcome(found: Cached, limit_hit: str | None, cache_state: str, cache: AnswerCache) -> Outcome:
