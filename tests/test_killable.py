@@ -50,6 +50,10 @@ def pid() -> int:
     return os.getpid()
 
 
+def reversed_bytes(data: bytes) -> bytes:
+    return data[::-1]
+
+
 def gone(process_id: int) -> bool:
     try:
         with open(f"/proc/{process_id}/stat") as stat:
@@ -86,6 +90,18 @@ def test_a_task_past_its_time_is_stopped_and_its_process_is_gone():
             pool.run(spin, seconds=0.5)
         assert gone(first), "the process that ran the task was killed and reaped"
         assert pool.run(pid) != first, "a fresh worker took its place"
+    finally:
+        pool.close()
+
+
+def test_tasks_and_answers_of_any_length_arrive_whole():
+    """Short messages come in with one read, long ones (past the channel's buffer, past what the
+    pipe holds) in pieces: each arrives exactly, and the next task finds nothing left over."""
+    pool = Pool("test", Budget(512), warm=None, offline=False)
+    try:
+        for size in (0, 1, 100, killable._Channel.BUFFER - 60, killable._Channel.BUFFER + 1, 3_000_001):
+            data = os.urandom(size)
+            assert pool.run(reversed_bytes, data) == data[::-1]
     finally:
         pool.close()
 

@@ -192,9 +192,10 @@ def test_a_query_process_that_cannot_leave_the_network_runs_nothing(tmp_path, mo
     worker = threading.Thread(target=killable._work, args=(
         its, partial(executor.open_for_queries, str(tmp_path / "store")), 0, 0, True))
     worker.start()
-    reply = [killable._receive(ours)]
-    killable._send(ours, (executor.answer, (("ASK {}", [], [], 10, None, None, None, {}),)))
-    reply.append(killable._receive(ours))
+    channel = killable._Channel(ours)
+    reply = [channel.receive()]
+    channel.send((executor.answer, (("ASK {}", [], [], 10, None, None, None, {}),)))
+    reply.append(channel.receive())
     ours.close()  # the worker sees its parent go, and ends
     worker.join(timeout=60)
     its.close()
