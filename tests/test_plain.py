@@ -1,7 +1,11 @@
 """The worker's parser of plain requests builds the environ gunicorn's parser builds, and leaves
-every other request to gunicorn's parser (real gunicorn code on both sides)."""
+every other request to gunicorn's parser; its response sends the bytes gunicorn's would (real
+gunicorn code on both sides), and a large answer arrives whole through a socket that fills."""
 
 from __future__ import annotations
+
+import socket
+import threading
 
 import pytest
 from gunicorn.config import Config
@@ -11,7 +15,7 @@ from gunicorn.http.message import Request
 from gunicorn.http.unreader import IterUnreader
 
 from icskg.web.plain import Parser
-from icskg.web.worker import _Response
+from icskg.web.worker import _Out, _Response
 
 CLIENT, SERVER = ("127.0.0.1", 50123), ("127.0.0.1", 8000)
 PLAIN = [
@@ -128,3 +132,27 @@ def test_the_workers_response_refuses_a_header_gunicorn_refuses(cfg, header):
             response = kind(Parser(cfg).parse(PLAIN[0], CLIENT, SERVER), Recorder(), cfg)
             with pytest.raises((TypeError, InvalidHeader, InvalidHeaderName)):
                 response.start_response("200 OK", headers)
+
+
+@pytest.mark.parametrize("size", [10, 70_000, 3_000_000])
+def test_an_answer_arrives_whole_and_in_order_however_large(size):
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size
+    body = (bytes(range(256)) * (size // 256 + 1))[:size]
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)  # as the worker's sockets are: the buffer fills, the rest waits
+    received = bytearray()
+
+    def read() -> None:
+        while len(received) < len(head) + size and (chunk := theirs.recv(65536)):
+            received.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    out = _Out(ours, 30)
+    out.sendall(head)
+    out.sendall(body)
+    out.flush()
+    reader.join(60)
+    ours.close()
+    theirs.close()
+    assert bytes(received) == head + body

@@ -59,6 +59,7 @@ def _answer(status: bytes, text: bytes, headers: bytes = b"") -> bytes:
 
 HEAD_TOO_LONG = _answer(b"431 Request Header Fields Too Large",
                         b"431 The request's line and headers run past 64 KB without an end.\n")
+JOINED = 64 * 1024  # a body shorter than this is joined to the head (a copy costs less than a call)
 READABLE = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLONESHOT
 LOG_SECONDS = 1.0  # how long an access line may wait in the buffer
 
@@ -183,10 +184,26 @@ class _Out:
             self.head = bytes(data)
             return
         if self.head is not None:
-            data, self.head = self.head + data, None
+            head, self.head = self.head, None
+            if len(data) < JOINED:
+                self._send(head + data)
+            else:
+                self._send_both(head, data)
+            return
         self._send(data)
 
     send = sendall
+
+    def _send_both(self, head: bytes, data: bytes) -> None:
+        """The head and a large body in one call, without a copy of the body joined to the head."""
+        try:
+            sent = self.sock.sendmsg([head, data])
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        if sent < len(head):
+            self._send(head[sent:])
+            sent = len(head)
+        self._send(memoryview(data)[sent - len(head):])
 
     def flush(self) -> None:
         if self.head is not None:
