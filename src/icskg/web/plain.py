@@ -47,6 +47,8 @@ class Parser:
         self.max_line = cfg.limit_request_line or 1 << 20
         self.max_fields = cfg.limit_request_fields or 1 << 20
         self.max_field = cfg.limit_request_field_size or 1 << 20
+        # header names met: upper-cased, their environ key, whether gunicorn must parse the request
+        self.names: dict[bytes, tuple[str, str, bool]] = {}
         self.base = {**base_environ(cfg), "wsgi.multithread": True, "wsgi.url_scheme": "http",
                      "SCRIPT_NAME": ""}
 
@@ -70,13 +72,21 @@ class Parser:
         environ = dict(self.base)
         close = None
         seen = set()
+        names = self.names
         for text in lines[1:]:
-            name, colon, value = text.partition(b":")
-            if not (colon and name) or name.translate(None, TOKEN) or len(text) + 2 > self.max_field:
+            raw, colon, value = text.partition(b":")
+            known = names.get(raw)
+            if known is None:
+                if not raw or raw.translate(None, TOKEN):
+                    return None
+                name = raw.decode().upper()
+                known = (name, "HTTP_" + name.replace("-", "_"), name in self.refused)
+                if len(names) < 1024:
+                    names[raw] = known
+            name, key, refused = known
+            if refused or not colon or len(text) + 2 > self.max_field:
                 return None
-            name, value = name.decode().upper(), value.strip(b" \t").decode()
-            if name in self.refused:
-                return None
+            value = value.strip(b" \t").decode()
             if name in SINGLETONS:
                 if name in seen:
                     return None
@@ -91,7 +101,6 @@ class Parser:
             elif name == "CONTENT-LENGTH":
                 environ["CONTENT_LENGTH"] = value
             else:
-                key = "HTTP_" + name.replace("-", "_")
                 environ[key] = environ[key] + "," + value if key in environ else value
         body = data[head_end + 4:]
         length = environ.get("CONTENT_LENGTH", "0")

@@ -125,7 +125,7 @@ def answer(req: Request, app: Flask, info: dict | None = None) -> Outcome | None
         params, body_query = _parameters(req, app.extensions["icskg.settings"].max_body_bytes)
         if "update" in params:
             raise Refusal(403, READ_ONLY)
-        queries = params.getlist("query")
+        queries = _all(params, "query")
         if body_query is not None:
             queries.append(body_query)
         if not queries:
@@ -177,10 +177,15 @@ def _args(query_string: bytes) -> ImmutableMultiDict:
     return Request({"QUERY_STRING": query_string.decode("latin-1")}).args  # type: ignore[arg-type]
 
 
+def _all(params: MultiDict, name: str) -> list[str]:
+    """``params.getlist(name)`` without its cost: ``getlist`` raises and catches a KeyError for
+    a parameter that is missing, as most are on every request. (A MultiDict is a dict of lists.)"""
+    return list(dict.get(params, name, ()))
+
+
 def _first(params: MultiDict, name: str) -> str | None:
-    """The first value of a parameter (``MultiDict.get`` raises and catches a KeyError when it
-    is missing: slow on every request)."""
-    values = params.getlist(name)
+    """The first value of a parameter, or None."""
+    values = dict.get(params, name)
     return values[0] if values else None
 
 
@@ -266,7 +271,7 @@ def _answer(req: Request, app: Flask, sparql: str, params: MultiDict, info: dict
     limits = _limits(params, app.extensions["icskg.settings"])
     base_iri = _base_iri(req)
     accept = req.environ.get("HTTP_ACCEPT")
-    default_graphs, named_graphs = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
+    default_graphs, named_graphs = _all(params, "default-graph-uri"), _all(params, "named-graph-uri")
     store = app.extensions["icskg.store"]
     cache: AnswerCache = app.extensions["icskg.answers"]
     version = f"{(info or store.info())['version']}/{code_fingerprint()}"
@@ -433,7 +438,7 @@ def _vary(headers: list[tuple[str, str]], token: str) -> None:
     """Add ``token`` to the Vary header, in place, or append one (as ``Response.vary.add``)."""
     for i, (name, value) in enumerate(headers):
         if name == "Vary":
-            if token.lower() not in [t.strip().lower() for t in value.split(",")]:
+            if value != token and token.lower() not in [t.strip().lower() for t in value.split(",")]:
                 headers[i] = (name, f"{value}, {token}")
             return
     headers.append(("Vary", token))

@@ -259,6 +259,11 @@ class _Response(Response):
                 self.response_length = int(value)
             self.headers.append((name, value))
 
+    def is_chunked(self) -> bool:
+        if self.response_length is not None:  # (gunicorn's asks the config first, at some cost)
+            return False
+        return super().is_chunked()
+
     def send_headers(self) -> None:
         if self.headers_sent:
             return
