@@ -45,6 +45,7 @@ SLOW_AFTER = 0.25
 """CPU seconds after which a task counts as slow and gets :data:`SLOW_NICENESS`. CPU, not wall
 time: a cheap task that waited its turn behind others is not slow and keeps its priority."""
 SLOW_NICENESS = 10
+"""How much lower than the server's own priority a slow task runs."""
 READY_WITHIN = 120.0
 """Seconds a new worker may take to warm up before it counts as broken."""
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -312,6 +313,8 @@ class _Worker:
         self.poller.register(self.connection.fileno(), select.POLLIN)
         self.cpu: float | None = None  # its CPU seconds when it last answered; None until ready
         self.niced = False
+        # what it runs at when not lowered: the server's own niceness, as an operator set it
+        self.priority = os.getpriority(os.PRIO_PROCESS, 0)
 
     def ready(self) -> None:
         """Wait for the end of its warm-up (once)."""
@@ -325,7 +328,7 @@ class _Worker:
         ``CAP_SYS_NICE`` or ``RLIMIT_NICE``); else it stays lowered, and is chosen last. A worker
         left lowered would run every later task, cheap or not, behind any other process."""
         try:
-            os.setpriority(os.PRIO_PROCESS, self.pid, 0)
+            os.setpriority(os.PRIO_PROCESS, self.pid, self.priority)
         except OSError:
             return
         self.niced = False
@@ -442,7 +445,7 @@ class Pool:
                 raise OverTime("CPU time", budget.cpu_seconds)
             if not worker.niced and used > SLOW_AFTER:
                 # Let cheap tasks in other workers go first (until it answers).
-                os.setpriority(os.PRIO_PROCESS, pid, SLOW_NICENESS)
+                os.setpriority(os.PRIO_PROCESS, pid, min(19, worker.priority + SLOW_NICENESS))
                 worker.niced = True
 
     def close(self) -> None:
