@@ -438,10 +438,17 @@ def _vary(headers: list[tuple[str, str]], token: str) -> None:
     """Add ``token`` to the Vary header, in place, or append one (as ``Response.vary.add``)."""
     for i, (name, value) in enumerate(headers):
         if name == "Vary":
-            if value != token and token.lower() not in [t.strip().lower() for t in value.split(",")]:
-                headers[i] = (name, f"{value}, {token}")
+            headers[i] = (name, _vary_with(value, token))
             return
     headers.append(("Vary", token))
+
+
+@lru_cache(maxsize=64)
+def _vary_with(value: str, token: str) -> str:
+    """A Vary header's value with ``token`` in it (answers share a few)."""
+    if token.lower() in [t.strip().lower() for t in value.split(",")]:
+        return value
+    return f"{value}, {token}"
 
 
 def _replace(headers: list[tuple[str, str]], name: str, value: str) -> None:

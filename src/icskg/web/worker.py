@@ -303,6 +303,7 @@ class BufferingWorker(Worker):
         self.listening = True
         self.wake_read, self.wake_write = os.pipe()
         self.plain = Parser(self.cfg)
+        self.keepalive = self.cfg.keepalive  # (gunicorn's config answers each read through __getattr__)
         super().init_process()
 
     def handle_exit(self, sig: int, frame: Any) -> None:
@@ -459,7 +460,7 @@ class BufferingWorker(Worker):
                 self._finish(conn)
                 return
             conn.served += 1
-            conn.deadline = time.monotonic() + (self.request_seconds if request.data else self.cfg.keepalive)
+            conn.deadline = time.monotonic() + (self.request_seconds if request.data else self.keepalive)
         self._arm(conn)
 
     def _finish(self, conn: _Conn) -> None:
@@ -581,7 +582,7 @@ class BufferingWorker(Worker):
         if self.nr >= self.max_requests and self.alive:
             self.log.info("Autorestarting worker after current request.")
             self.alive = False
-        if not self.alive or not self.cfg.keepalive:
+        if not self.alive or not self.keepalive:
             resp.force_close()
         body = self.wsgi(environ, resp.start_response)
         try:
