@@ -7,9 +7,11 @@ processes that map it, so PSS sums to what the tree really costs. Both are repor
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PROC = Path("/proc")
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def descendants(pid: int) -> list[int]:
@@ -45,3 +47,18 @@ def tree_memory(pid: int) -> dict:
     rss = sum(_kib(PROC / str(p) / "status", "VmRSS:") for p in pids)
     pss = sum(_kib(PROC / str(p) / "smaps_rollup", "Pss:") for p in pids)
     return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1), "processes": len(pids)}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds ``pid`` and every process below it have used so far, every
+    thread of theirs included, ended ones too (``/proc/PID/stat``; ``schedstat`` counts only a
+    process's first thread, where a threaded server answers nothing). In 10 ms ticks: measure
+    seconds of calls, not a few."""
+    total = 0
+    for p in descendants(pid):
+        try:
+            fields = (PROC / str(p) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from bench import answers, environment, steps, synth, wrk
 from bench.inproc import InProcess
-from bench.memory import descendants
+from bench.memory import descendants, tree_cpu_seconds
 from bench.queries import MIX, PROLOGUE, QYG, Query
 from bench.report import NONE, TIMES
 from bench.servers import ACCEPT, VENV_BIN, Icskg, RdflibEndpoint, Server, query_path
@@ -75,6 +75,8 @@ SLOW = 0.05
 """Seconds: a query whose first call takes longer is timed by whole calls, not a wrk window
 (which loses the calls in flight at its end: at four connections on one core, half a call in
 1 / SLOW)."""
+IDLE = 0.02
+"""Share of a core under which a server counts as idle, ready to be measured."""
 RETIME = 2.0
 """Seconds: a first call between ``SLOW`` and this is timed again (the first can be cold)."""
 MAX_ROUND = 40.0
@@ -217,12 +219,29 @@ def _first(system: HttpSystem, q: Query, call_limit: float) -> dict:
 
 
 def _warm_icskg(system: HttpSystem, cpu: int | None) -> None:
-    """Each icskg worker starts its query processes on its first queries: until none is new."""
+    """Each icskg worker starts its query processes on its first queries: until none is new. Then
+    until the server is idle: its validation processes warm up for seconds of CPU after it
+    starts, on the core the measured queries get."""
     lua = _lua(system, ANCHOR_MIX[0], distinct=True)
     counts: list[int] = []
     while len(counts) < 10 and (len(counts) < 3 or counts[-1] != counts[-2]):
         wrk.run(system.server.port, lua, 4, 1, cpu)
         counts.append(len(descendants(system.server.process.pid)))
+    wait_idle(system.server.process.pid)
+
+
+def wait_idle(pid: int, most: float = IDLE, within: float = 120.0) -> float:
+    """Wait until the process tree of ``pid`` uses less than ``most`` of a core over half a
+    second (at most ``within`` seconds); returns the seconds waited."""
+    started = time.perf_counter()
+    before = tree_cpu_seconds(pid)
+    while time.perf_counter() - started < within:
+        time.sleep(0.5)
+        now = tree_cpu_seconds(pid)
+        if now - before < most * 0.5:
+            break
+        before = now
+    return time.perf_counter() - started
 
 
 def compare(per_system: dict) -> None:
