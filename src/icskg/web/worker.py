@@ -242,11 +242,16 @@ class _Out:
 
 class _Response(Response):
     """gunicorn's response, the same bytes on the wire for less work a request: a header name is
-    checked once per worker (an app sends few distinct ones; a value is checked every time), the
-    Date is made once a second, and the head is put together in one join."""
+    checked once per worker (an app sends few distinct ones), and so is a whole header that
+    answers repeat (the security headers, Content-Type, Vary...; other values are checked every
+    time), the Date is made once a second, and the head is put together in one join."""
 
     def process_headers(self, headers: list[tuple[str, str]]) -> None:
-        for name, value in headers:
+        for header in headers:
+            if type(header) is tuple and header in _HEADERS:
+                self.headers.append(header)
+                continue
+            name, value = header
             lname = _NAMES.get(name)
             if lname is None or not isinstance(value, str) or not HEADER_VALUE_RE.fullmatch(value):
                 super().process_headers(((name, value),))  # raises as gunicorn does, or adds it
@@ -254,10 +259,14 @@ class _Response(Response):
                 if lname not in HOP_HEADERS and len(_NAMES) < 256 and name.strip() == name:
                     _NAMES[name] = lname  # a valid name, not hop-by-hop (else it was raised or left out)
                 continue
-            value = value.strip(" \t")
+            stripped = value.strip(" \t")
             if lname == "content-length":
-                self.response_length = int(value)
-            self.headers.append((name, value))
+                self.response_length = int(stripped)
+            elif stripped is value and lname not in VARYING:
+                if len(_HEADERS) >= 512:  # (a bound; what answers repeat comes back at once)
+                    _HEADERS.clear()
+                _HEADERS.add((name, value))
+            self.headers.append((name, stripped))
 
     def is_chunked(self) -> bool:
         if self.response_length is not None:  # (gunicorn's asks the config first, at some cost)
@@ -280,6 +289,8 @@ class _Response(Response):
 
 
 _NAMES: dict[str, str] = {}  # response header names found valid and not hop-by-hop: lower-cased
+_HEADERS: set[tuple[str, str]] = set()  # whole headers found valid, not hop-by-hop, nothing to strip
+VARYING = frozenset(("etag", "content-length", "location", "x-icskg-limit"))  # not worth keeping
 HOP_HEADERS = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                          "trailers", "transfer-encoding", "upgrade", "server", "date"))
 
