@@ -81,11 +81,15 @@ class EmbeddedStore(Store):
         base_iri: str | None = None,
         formats: Mapping[str, Format] | None = None,
     ) -> QueryResult:
-        store = self._open()
         if limits is not None:
+            # A query process opens the store itself, reopens a rebuilt one and says if it cannot;
+            # this process only says why there is none the first time (info(), which /sparql
+            # asks first, checks the link on every request).
+            if self._reader is None:
+                self._open()
             return self._processes().run(sparql, default_graphs, named_graphs, limits, base_iri,
                                          formats)
-        raw = run_query(store, sparql, default_graphs, named_graphs, base_iri)
+        raw = run_query(self._open(), sparql, default_graphs, named_graphs, base_iri)
         return EmbeddedResult(raw)
 
     def warm(self) -> None:
