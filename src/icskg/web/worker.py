@@ -32,7 +32,7 @@ import select
 import socket
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from datetime import datetime
 from email.utils import formatdate
 from typing import Any
@@ -308,7 +308,7 @@ class BufferingWorker(Worker):
         self.events = select.epoll()
         self.conns: dict[int, _Conn] = {}
         self.lock = threading.Lock()  # who owns a connection; the lanes
-        self.in_threads: Counter = Counter()  # laned requests in the threads, by client address
+        self.in_threads: dict[str, int] = {}  # laned requests in the threads, by client address
         self.log_lines: deque[str] = deque()
         self.listeners: dict[int, socket.socket] = {}
         self.listening = True
@@ -513,14 +513,18 @@ class BufferingWorker(Worker):
 
     def _admit(self, conn: _Conn) -> bool:
         """Whether the client has a lane free for this request; if not, it is answered 503."""
-        data = conn.request.data
-        target = bytes(data[:data.find(b"\r\n")]).split(b" ")[1:2]
         conn.lane = None
-        if not (self.client_slots and target and target[0].startswith(LANED)):
+        if not self.client_slots:
+            return True
+        data = conn.request.data
+        line_end = data.find(b"\r\n")
+        target = data.find(b" ", 0, line_end) + 1  # the request line's second word
+        if not (target and data.startswith(LANED, target, line_end)):
             return True
         with self.lock:
-            if self.in_threads[conn.address] < self.client_slots:
-                self.in_threads[conn.address] += 1
+            held = self.in_threads.get(conn.address, 0)
+            if held < self.client_slots:
+                self.in_threads[conn.address] = held + 1
                 conn.lane = conn.address
                 return True
         self._refuse(conn, self.BUSY)
@@ -582,8 +586,10 @@ class BufferingWorker(Worker):
         finally:
             if conn.lane is not None:
                 with self.lock:
-                    self.in_threads[conn.lane] -= 1
-                    if self.in_threads[conn.lane] <= 0:
+                    held = self.in_threads[conn.lane] - 1
+                    if held > 0:
+                        self.in_threads[conn.lane] = held
+                    else:
                         del self.in_threads[conn.lane]
                 conn.lane = None
 
