@@ -20,25 +20,12 @@ import sys
 from pathlib import Path
 
 from bench import wrk
-from bench.memory import PROC, descendants
+from bench.memory import tree_cpu_seconds
 from bench.oxigraph_server import ANCHOR_MIX
 from bench.servers import ACCEPT, Icskg, query_path
 from bench.timing import pin
 
 BENCH_DIR = Path(__file__).resolve().parent
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds of ``pid`` and every process below it."""
-    total = 0
-    for p in descendants(pid):
-        try:
-            fields = (PROC / str(p) / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
                 runs: dict[str, list[dict]] = {name: [] for name in servers}
                 for _ in range(args.rounds):
                     for name, server in reversed(servers.items()) if _ % 2 else servers.items():
-                        used = cpu_seconds(server.process.pid)
+                        used = tree_cpu_seconds(server.process.pid)
                         found = wrk.run(server.port, lua, c, args.seconds, 1)
-                        used = cpu_seconds(server.process.pid) - used
+                        used = tree_cpu_seconds(server.process.pid) - used
                         found["cpu_ms"] = 1000 * used / max(found.get("calls", 0), 1)
                         runs[name].append(found)
                 for name, found in runs.items():
