@@ -45,7 +45,10 @@ SLOW_AFTER = 0.25
 """CPU seconds after which a task counts as slow and gets :data:`SLOW_NICENESS`. CPU, not wall
 time: a cheap task that waited its turn behind others is not slow and keeps its priority."""
 SLOW_NICENESS = 10
-"""How much lower than the server's own priority a slow task runs."""
+"""How much lower than the server's own priority a slow task runs: lower than the other
+processes of its session or cgroup, where the kernel shares the CPU between those first
+(autogroup, a service's cgroup), so it yields to the server's cheap work, not to other programs'
+(docs/security.md)."""
 READY_WITHIN = 120.0
 """Seconds a new worker may take to warm up before it counts as broken."""
 _TICKS = os.sysconf("SC_CLK_TCK")
