@@ -22,7 +22,6 @@ import os
 import statistics
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.inproc import InProcess
@@ -39,7 +38,7 @@ from bench.oxigraph_server import (
 from bench.queries import Query
 from bench.servers import Icskg
 from bench.systems import HttpSystem, InProcessSystem
-from bench.timing import pin
+from bench.timing import Window, pin
 
 HEAVY = ("label-search", "construct-scan", "count-by-class", "join-3", "count-all")
 ENGINE, OXIGRAPH = "engine in-process", "Oxigraph server"
@@ -69,16 +68,15 @@ def _tree_cpu(system: HttpSystem | InProcessSystem) -> float:
     return tree_cpu_seconds(pid)
 
 
-def cpu_per_call(system: HttpSystem | InProcessSystem, q: Query, first: float, c: int) -> float | None:
-    """CPU milliseconds the system spends on one call, ``c`` calls at a time (about 3 s of
-    calls): what it costs, whatever share of the core the machine's other work left it."""
-    if isinstance(system, InProcessSystem) and c > 1:
-        return None  # one pipe: one call at a time
-    each = max(1, min(200, int(3 / max(first, 1e-3) / c)))
+def cpu_per_call(system: HttpSystem | InProcessSystem, q: Query, c: int,
+                 seconds: float = 3.0) -> float | None:
+    """CPU milliseconds the system spends on one call, ``c`` clients calling back to back on
+    connections they keep (as wrk's do) for about ``seconds``: what a call costs, whatever share
+    of the core the machine's other work left the system."""
     before = _tree_cpu(system)
-    with ThreadPoolExecutor(c) as pool:
-        list(pool.map(lambda _: [system.first(q, LIMIT) for _ in range(each)], range(c)))
-    return (_tree_cpu(system) - before) / (each * c) * 1000
+    stats = system.timed(q, c, Window(seconds, 1, LIMIT))
+    calls = stats.get("calls") or 0
+    return (_tree_cpu(system) - before) / calls * 1000 if calls else None
 
 
 def measure(data_dir: Path, queries: list[str], seconds: float, rounds: int, variants: list[str],
@@ -111,7 +109,7 @@ def measure(data_dir: Path, queries: list[str], seconds: float, rounds: int, var
                     first = min(_first_seconds(system, q), _first_seconds(system, q))
                     stats = _timed(system, q, first, seconds, LIMIT, 1, False)
                     for c in CONNECTIONS:
-                        stats[str(c)]["cpu_ms"] = cpu_per_call(system, q, first, c)
+                        stats[str(c)]["cpu_ms"] = cpu_per_call(system, q, c)
                     for c, s in stats.items():
                         found.setdefault((q.name, c), {}).setdefault(name, []).append(s.get("per_second"))
                         cpus.setdefault((q.name, c), {}).setdefault(name, []).append(s.get("cpu_ms"))
