@@ -71,3 +71,12 @@ def test_a_differing_answer_is_counted_and_leaves_the_ratios(results):
     means = next(line for line in anchor._targets(results) if line.startswith("| Geometric"))
     # the three agreeing queries alone: (3000/5000 * 3200/8000 * 40/41) ** (1/3) = 62% (68% with it)
     assert "x1 c=1: 62% of Oxigraph server" in means
+
+
+def test_a_heavy_figure_not_measured_is_said_and_not_counted(results):
+    del results["scales"]["1"]["systems"]["icskg"]["count-all"]["stats"]["4"]
+    row = next(line for line in anchor._targets(results) if line.startswith("| Every query"))
+    assert "not measured" in row and "count-all at 4 clients" in row
+    assert _verdict(results, "Every query of 10 ms") == "**yes**"
+    results["scales"]["1"]["systems"]["icskg"]["label-search"]["differs"] = "2 rows missing"
+    assert _verdict(results, "Every query of 10 ms") == "**no**", "a differing answer is no pass"
