@@ -18,7 +18,7 @@ from icskg.validation.vocabulary import ontology
 
 SHAPE_FILES = sorted(resources.SHAPES_DIR.glob("*.ttl"))
 DOCS = resources.PROJECT_DIR / "docs" / "validation.md"
-CATALOGUE = Path("/work/shared/rules/RULES.md")
+CATALOGUE = resources.PROJECT_DIR.parent / "shared" / "rules" / "RULES.md"  # beside the project, if at all
 CASES_DIR = Path(__file__).parent / "cases"
 SEVERITIES = {SH.Violation, SH.Warning, SH.Info}
 FORBIDDEN_SPARQL = re.compile(r"\b(MINUS|VALUES|SERVICE|FROM|NOT\s+EXISTS)\b", re.IGNORECASE)
