@@ -6,8 +6,16 @@ two cores with chromium, Jena and Virtuoso), and a test built on it fails at ran
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Iterable
+import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
 
 from icskg.killable import cpu_seconds
 
@@ -32,3 +40,30 @@ def wait_until_idle(pids: Iterable[int], within: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"processes still busy after {within} s: {busy}")
         before = now
+
+
+@contextmanager
+def icskg_serving(data_dir: Path, port: int, log_path: Path, args: Iterable[str] = (),
+                  env: dict[str, str] | None = None) -> Iterator[int]:
+    """``icskg serve`` on ``port`` in a process of its own, once ``/healthz`` answers (the test
+    fails with the log's tail if it exits or is not up in 180 s: a wait for start-up, not a speed
+    claim); stopped on leaving."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "icskg", "--data-dir", str(data_dir), "serve", "--port", str(port),
+             *args], env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.1)
+        try:
+            yield port
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

@@ -6,11 +6,6 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from urllib.parse import urlencode
 
 import pytest
@@ -20,6 +15,7 @@ from icskg.config import load_settings
 from icskg.web import PublicAddress, create_app
 from icskg.web.sparql import LeanPath
 from tests.conftest import free_port
+from tests.processes import icskg_serving
 
 SELECT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3"
 BIG = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 60"  # over the 1 KB worth compressing
@@ -177,23 +173,9 @@ def lean_server(data_dir, store):
     so its headers do not depend on which request came first), no per-client lanes."""
     port = free_port()
     log_path = data_dir / "lean-server.log"
-    env = {**os.environ, "ICSKG_WORKERS": "1", "ICSKG_ANSWER_CACHE_BYTES": "0", "ICSKG_CLIENT_SLOTS": "0"}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "icskg", "--data-dir", str(data_dir), "serve",
-                                    "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 180  # a wait for start-up, not a speed claim
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.1)
+    env = {"ICSKG_WORKERS": "1", "ICSKG_ANSWER_CACHE_BYTES": "0", "ICSKG_CLIENT_SLOTS": "0"}
+    with icskg_serving(data_dir, port, log_path, env=env):
         yield port
-        process.terminate()
-        process.wait(timeout=10)
 
 
 SERVER_HEADERS = {"date", "server", "connection", "keep-alive"}  # the HTTP server's, not the app's

@@ -12,10 +12,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,6 +21,7 @@ from rdflib.namespace import RDF, RDFS
 
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS
 from tests.conftest import free_port
+from tests.processes import icskg_serving
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -62,25 +59,8 @@ def w3c_server(tmp_path_factory: pytest.TempPathFactory):
     specs = [f"--data={label}={path}" for label, path in graph_data(GRAPH).items()]
     port = free_port()
     log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "icskg", "--data-dir", str(data_dir), "serve", "--port", str(port),
-             *specs],
-            env={**os.environ, "ICSKG_WORKERS": "1"}, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 180  # a wait for start-up
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.1)
+    with icskg_serving(data_dir, port, log_path, specs, {"ICSKG_WORKERS": "1"}):
         yield port
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def requests_of(test) -> list:
