@@ -4,18 +4,16 @@
 // `shacl validate --shapes SHAPES --data DATA` would run it. OUT gets one line per result:
 // focus node TAB path TAB rule shape TAB severity IRI, where the path is the IRI of a simple
 // predicate path (empty otherwise) and the rule shape is the named shape the result belongs to (a
-// property shape without a name is traced to the node shape that holds it, as icskg reports it).
+// property shape without a name is traced to the node shape that holds it, as icskg reports it,
+// by tests/referee/ShaclReferee.java's ruleShape: javac compiles the two files together).
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 
 import org.apache.jena.graph.Graph;
 import org.apache.jena.graph.Node;
-import org.apache.jena.graph.NodeFactory;
-import org.apache.jena.graph.Triple;
 import org.apache.jena.riot.RDFDataMgr;
 import org.apache.jena.shacl.ShaclValidator;
 import org.apache.jena.shacl.Shapes;
@@ -24,20 +22,6 @@ import org.apache.jena.shacl.validation.ReportEntry;
 import org.apache.jena.sparql.path.P_Link;
 
 public class ShaclAnchor {
-    static final Node PROPERTY = NodeFactory.createURI("http://www.w3.org/ns/shacl#property");
-
-    static Node ruleShape(Graph shapes, Node shape) {
-        Node current = shape;
-        for (int depth = 0; current.isBlank() && depth < 20; depth++) {
-            Iterator<Triple> parents = shapes.find(Node.ANY, PROPERTY, current);
-            if (!parents.hasNext()) {
-                break;
-            }
-            current = parents.next().getSubject();
-        }
-        return current;
-    }
-
     public static void main(String[] args) throws Exception {
         try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(Path.of(args[0]), StandardCharsets.UTF_8))) {
             for (int i = 1; i + 1 < args.length; i += 2) {
@@ -52,7 +36,7 @@ public class ShaclAnchor {
                                   (loaded - started) / 1e9, (validated - loaded) / 1e9, report.getEntries().size());
                 for (ReportEntry entry : report.getEntries()) {
                     String path = entry.resultPath() instanceof P_Link link ? link.getNode().getURI() : "";
-                    Node rule = ruleShape(shapesGraph, entry.source());
+                    Node rule = ShaclReferee.ruleShape(shapesGraph, entry.source());
                     out.println(entry.focusNode() + "\t" + path + "\t" + rule + "\t"
                                 + entry.severity().level().getURI());
                 }

@@ -34,6 +34,8 @@ from bench.synth import synthesise
 from bench.validation import board_csv
 
 ANCHOR = Path(__file__).with_name("ShaclAnchor.java")
+# The tests' Jena referee: the anchor reports each result's rule shape by its ``ruleShape``.
+REFEREE = Path(__file__).resolve().parent.parent / "tests" / "referee" / "ShaclReferee.java"
 REGIMES = ("hca2022", "guidance", "data-quality")
 SEVERITY = "http://www.w3.org/ns/shacl#"
 WORK = Path(__file__).resolve().parent / ".work" / "shacl"
@@ -68,7 +70,7 @@ def jena_classpath(work: Path) -> str:
         raise SystemExit("Apache Jena and a JDK are needed: "
                          "apt-get install libapache-jena-java default-jdk-headless")
     classes = work / "classes"
-    subprocess.run(["javac", "-d", str(classes), "-cp", path, str(ANCHOR)], check=True)
+    subprocess.run(["javac", "-d", str(classes), "-cp", path, str(ANCHOR), str(REFEREE)], check=True)
     return f"{classes}:{path}"
 
 

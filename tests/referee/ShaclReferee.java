@@ -4,6 +4,7 @@
 // Each out-file gets one line per result: focus node TAB rule shape TAB severity IRI. The rule
 // shape is the named shape the result belongs to: a property shape without a name is traced to the
 // node shape that holds it (sh:property), so results compare by the rule, as icskg reports them.
+// bench/ShaclAnchor.java (compiled with this file) reports rule shapes by the same ruleShape.
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
