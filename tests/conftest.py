@@ -3,12 +3,8 @@ and a real gunicorn server on loopback."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +18,7 @@ from icskg.config import Settings, load_settings
 from icskg.namespaces import sparql_prologue
 from icskg.store import EmbeddedStore
 from icskg.web import create_app
+from tests.processes import icskg_serving
 
 
 @pytest.fixture(scope="session")
@@ -100,34 +97,8 @@ def live_server(live_server_process: tuple[str, int]) -> str:
 
 @pytest.fixture(scope="session")
 def live_server_process(data_dir: Path, store: EmbeddedStore) -> Iterator[tuple[str, int]]:
-    """``icskg serve`` as README runs it (gunicorn); yields its base URL and its process id."""
+    """``icskg serve`` as README runs it (gunicorn) over the session's store (built first);
+    yields its base URL and its process id."""
     port = free_port()
-    env = {**os.environ, "ICSKG_DATA_DIR": str(data_dir), "ICSKG_WORKERS": "2"}
-    log_path = data_dir / "server.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "icskg", "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180  # a wait for start-up, not a speed claim
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.close()
-            raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
-        time.sleep(0.1)
-    yield base, process.pid
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    with icskg_serving(data_dir, port, data_dir / "server.log", env={"ICSKG_WORKERS": "2"}) as process:
+        yield f"http://127.0.0.1:{port}", process.pid

@@ -44,10 +44,10 @@ def wait_until_idle(pids: Iterable[int], within: float = 60.0) -> None:
 
 @contextmanager
 def icskg_serving(data_dir: Path, port: int, log_path: Path, args: Iterable[str] = (),
-                  env: dict[str, str] | None = None) -> Iterator[int]:
-    """``icskg serve`` on ``port`` in a process of its own, once ``/healthz`` answers (the test
+                  env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """``icskg serve`` on ``port`` in a process of its own, once ``/healthz`` answers 200 (the test
     fails with the log's tail if it exits or is not up in 180 s: a wait for start-up, not a speed
-    claim); stopped on leaving."""
+    claim); yields the process and stops it on leaving (killed if it has not ended 10 s later)."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "icskg", "--data-dir", str(data_dir), "serve", "--port", str(port),
@@ -55,15 +55,22 @@ def icskg_serving(data_dir: Path, port: int, log_path: Path, args: Iterable[str]
         deadline = time.monotonic() + 180
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-                break
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
             except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.1)
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
+            time.sleep(0.1)
         try:
-            yield port
+            yield process
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
