@@ -13,8 +13,8 @@ time, in milliseconds, of:
   its time limit (the fresh worker opens the store and answers).
 
 Run it pinned and with the load average noted: ``taskset -c 1 .venv/bin/python bench/killable.py var``
-(as a script, which every new worker runs again, as it runs the ``icskg`` script under
-``icskg serve``; a module run with ``-m`` would be imported again by every new worker too).
+(as a script whose new workers do not run it again, as under the ``icskg`` command:
+:func:`icskg.killable.spare_workers_the_script`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import icskg.cli  # noqa: F401  (as under the `icskg` command: the fork server preloads the CLI)
 from icskg import killable, resources
 from icskg.killable import Budget, Pool
 from icskg.store import Limits
@@ -52,6 +51,7 @@ def main() -> None:
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
+    killable.spare_workers_the_script()  # as the `icskg` command does
     upload = Input((resources.EXAMPLES_DIR / "icb-breaches.ttl").read_bytes(), "icb-breaches.ttl", "turtle")
     task = (bounded._validate, [upload], ["hca2022"], date(2024, 1, 1), None, None, ["json"])
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -80,6 +82,34 @@ def test_a_validation_worker_started_after_query_processes_has_its_own_preload(s
     finally:
         queries._processes().close()
     assert found == {"shapes": len(regimes()), "ontology": 1}
+
+
+SCRIPT = """
+import os, sys
+from icskg import killable
+
+with open(sys.argv[1], "a") as runs:  # the script's top level: each time it runs
+    runs.write("ran\\n")
+if __name__ == "__main__":
+    if sys.argv[2] == "spared":
+        killable.spare_workers_the_script()
+    pool = killable.Pool("test", killable.Budget(512), size=2, offline=False)
+    print(pool.run(os.getpid), pool.run(os.getpid))
+    pool.close()
+"""
+
+
+@pytest.mark.parametrize("how, runs", [("spared", 1), ("not spared", 3)])
+def test_a_script_whose_tasks_live_in_modules_is_not_run_again_in_each_worker(tmp_path, how, runs):
+    """The `icskg` command's script imports the CLI, web app and validation; run again in each new
+    worker (as multiprocessing does with a main script), it cost every query process that, or the
+    fork server that preloaded it made the server's first answer wait that long."""
+    script, ran = tmp_path / "script.py", tmp_path / "ran.txt"
+    script.write_text(SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(ran), how], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert ran.read_text().count("ran") == runs
 
 
 def test_a_task_past_its_time_is_stopped_and_its_process_is_gone():

@@ -16,7 +16,7 @@ from icskg import reason as reasoning
 from icskg.build import BuildError, build_store
 from icskg.config import Settings, load_settings
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, by_name
-from icskg.killable import Budget, WorkError, preload, run_once
+from icskg.killable import Budget, WorkError, run_once, spare_workers_the_script
 from icskg.load import LoadError, load_files
 from icskg.resources import ontology_files
 from icskg.sources import READERS
@@ -33,11 +33,6 @@ from icskg.validation.compliance_cache import ComplianceCache
 from icskg.web.server import cannot_listen, run
 
 EXIT_ERROR = 2
-
-# Every new worker process runs the main script again (see icskg.killable.PRELOAD); under the
-# `icskg` command that imports this module, so the fork server holds it and a worker pays nothing.
-preload(__name__)
-
 
 class Failure(click.ClickException):
     """An error the user can fix; printed as one line, never a traceback."""
@@ -63,6 +58,8 @@ class IcskgGroup(click.Group):
 def main(ctx: click.Context, data_dir: Path | None) -> None:
     """icskg: the knowledge graph of England's NHS Integrated Care Systems."""
     ctx.obj = {"data_dir": data_dir}
+    if getattr(sys.modules["__main__"], "main", None) is main:  # the `icskg` script: it only calls main
+        spare_workers_the_script()
 
 
 def _settings(ctx: click.Context, **flags: Any) -> Settings:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import importlib.machinery
 import logging
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ import resource
 import select
 import signal
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -279,10 +281,22 @@ def _run_one(channel: _Channel, refusal: str | None, memory: _Memory) -> None:
 PRELOAD = ["icskg.killable", "pyoxigraph"]
 """What the fork server imports, for every pool: this module, the engine that queries, uploads and
 the compliance picture all use, and what :func:`preload` adds. Each pool's workers load the rest
-with their own ``warm``; the fork server only makes starting them cheaper. (Its own ``__main__``
-preload does not work in Python 3.11: it never receives the script's path, so every new worker
-runs the main script again; :mod:`icskg.cli` therefore preloads itself, which the ``icskg``
-script imports.)"""
+with their own ``warm``; the fork server only makes starting them cheaper. It is kept small: every
+new worker, the first ones of a starting server too, waits until the fork server has imported it
+all. (A program's main script is not in it: see :func:`spare_workers_the_script`.)"""
+
+
+def spare_workers_the_script() -> None:
+    """Have new workers skip this program's main script. multiprocessing runs a script's top level
+    again in every worker (as ``__mp_main__``, so that tasks defined there can be unpickled), and
+    Python 3.11's fork server cannot preload it (it is never given the script's path). Under the
+    ``icskg`` command that script imports the whole CLI, web app and validation: about half a
+    second of CPU a worker. Call it from a script whose tasks all live in modules, such as the
+    ``icskg`` command's, which only calls :func:`icskg.cli.main`: the script is then taken for a
+    package's ``__main__``, which multiprocessing never runs in a worker."""
+    script = sys.modules["__main__"]
+    if getattr(script, "__spec__", None) is None:
+        script.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
 
 
 def preload(module: str) -> None:
