@@ -36,7 +36,7 @@ from bench.oxigraph_server import (
     _warm_icskg,
 )
 from bench.queries import Query
-from bench.servers import Icskg
+from bench.servers import CACHE_OFF, Icskg
 from bench.systems import HttpSystem, InProcessSystem
 from bench.timing import Window, pin
 
@@ -82,7 +82,7 @@ def cpu_per_call(system: HttpSystem | InProcessSystem, q: Query, c: int,
 def measure(data_dir: Path, queries: list[str], seconds: float, rounds: int, variants: list[str],
             logs: Path, own_store: Path | None = None) -> dict:
     store = Path(os.path.realpath(data_dir / "store"))
-    uncached = {**ICSKG_ENV, "ICSKG_ANSWER_CACHE_BYTES": "0", "ICSKG_QUERY_TIMEOUT": f"{LIMIT:g}"}
+    uncached = {**ICSKG_ENV, **CACHE_OFF, "ICSKG_QUERY_TIMEOUT": f"{LIMIT:g}"}
     starts: dict = {
         ENGINE: lambda: InProcessSystem(ENGINE, lambda: InProcess("raw", store, 0)),
         OXIGRAPH: lambda: HttpSystem(OXIGRAPH, lambda: OxigraphServer(store, logs / "oxigraph.log", 0)),

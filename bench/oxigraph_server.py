@@ -39,7 +39,7 @@ from bench.inproc import InProcess
 from bench.memory import descendants, tree_cpu_seconds
 from bench.queries import MIX, PROLOGUE, QYG, Query
 from bench.report import NONE, TIMES
-from bench.servers import ACCEPT, VENV_BIN, Icskg, RdflibEndpoint, Server, query_path
+from bench.servers import ACCEPT, CACHE_OFF, ONE_ADDRESS, VENV_BIN, Icskg, RdflibEndpoint, Server, query_path
 from bench.systems import CallTimeout, HttpSystem, InProcessSystem
 from bench.timing import Window, percentile, pin
 from icskg.killable import Budget, cpu_seconds, run_once
@@ -86,7 +86,7 @@ MAX_ROUND = 40.0
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 # icskg's per-client lanes refuse a third request from one address to a worker (503 at once);
 # the load generator is one address, so they are off here, as behind a reverse proxy.
-ICSKG_ENV = {"ICSKG_CLIENT_SLOTS": "0"}
+ICSKG_ENV = ONE_ADDRESS
 NOBODY = 65534
 OXIGRAPH_THREADS = 4096
 
@@ -279,7 +279,7 @@ def throughput(plan: argparse.Namespace, work: Path, logs: Path, scale: int, dat
         "Oxigraph server": HttpSystem("Oxigraph server", lambda: OxigraphServer(
             oxi_store, logs / f"oxigraph-x{scale}.log", server_cpu)),
         "icskg": HttpSystem("icskg", lambda: Icskg(data_dir, logs / f"icskg-x{scale}.log", server_cpu,
-                                                   env={**limited, "ICSKG_ANSWER_CACHE_BYTES": "0"})),
+                                                   env={**limited, **CACHE_OFF})),
     }
     if full:  # the engine alone, on the store icskg serves: the floor under any server's latency
         systems["engine in-process"] = InProcessSystem("engine in-process", lambda: InProcess(

@@ -19,8 +19,19 @@ from pathlib import Path
 from bench import answers, breakdown, environment, shacl, steps, validation
 from bench.bare import answer_file
 from bench.inproc import InProcess
-from bench.queries import query_mix
-from bench.servers import ACCEPT, BareStack, Client, Icskg, RdflibEndpoint, Server, query_path
+from bench.queries import Query, query_mix
+from bench.report import HEAVY_MS, UNCACHED
+from bench.servers import (
+    ACCEPT,
+    CACHE_OFF,
+    ONE_ADDRESS,
+    BareStack,
+    Client,
+    Icskg,
+    RdflibEndpoint,
+    Server,
+    query_path,
+)
 from bench.synth import synthesise
 from bench.systems import CallTimeout, HttpSystem, InProcessSystem, System
 from bench.timing import Stats, Window, measure, pin
@@ -32,7 +43,7 @@ ETAG_QUERIES = ("iri-lookup", "aggregate-icbs")
 PROFILED = ("iri-lookup", "aggregate-icbs")
 # rdflib-endpoint runs rdflib: a query rdflib in-process could not answer in time is not sent to it.
 SAME_ENGINE = {"rdflib-endpoint": "rdflib"}
-REFERENCES = {"icskg", "raw"}
+REFERENCES = {"icskg", UNCACHED, "raw"}
 # Triples in the union default graph, counted with and without duplicates across named graphs.
 UNION_COUNTS = {"all": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
                 "distinct": "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"}
@@ -87,14 +98,16 @@ class Bench:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
     # one system, every query -------------------------------------------------------------------
-    def _system(self, system: System, scale: int) -> dict:
+    def _system(self, system: System, scale: int, queries: list[Query] | None = None,
+                fresh: bool = True) -> dict:
+        """Every query (or ``queries``) at 1 and 4 clients, and with distinct texts if ``fresh``."""
         out: dict = {}
         name = system.name
         limit, budget = self.plan.call_limit, self.plan.skip_over
         if name in REFERENCES:
             limit = self.plan.reference_limit
             budget = max(budget, limit / 2)
-        for q in self.queries:
+        for q in self.queries if queries is None else queries:
             same_engine = self.previous.get((SAME_ENGINE.get(name, ""), q.name))
             if same_engine and same_engine[0] == scale and same_engine[1] >= self.plan.call_limit:
                 out[q.name] = {"skipped": "rdflib in-process gave no answer within "
@@ -130,7 +143,7 @@ class Bench:
                                                 seconds * 1000, math.nan).as_dict() | {"first_call": True}
                 else:
                     entry["stats"][str(c)] = {"skipped": f"one call takes {seconds:.1f} s"}
-            if isinstance(system, HttpSystem) and seconds <= self.plan.slow:
+            if fresh and isinstance(system, HttpSystem) and seconds <= self.plan.slow:
                 entry["stats"]["fresh"] = system.timed_fresh(q, window)
             out[q.name] = entry
         return out
@@ -145,21 +158,14 @@ class Bench:
             with Icskg(data_dir, log, self.server_cpu) as server:
                 cold.append(server.ready_seconds)
                 first.append(server.ready_seconds + _seconds(Client(server.port, path, headers)))
-        system = HttpSystem("icskg", lambda: Icskg(data_dir, log, self.server_cpu))
+        system = HttpSystem("icskg", lambda: Icskg(data_dir, log, self.server_cpu, env=ONE_ADDRESS))
         try:
             server = system.server
             cold.append(server.ready_seconds)
             first.append(server.ready_seconds + _seconds(Client(server.port, path, headers)))
             entry["cold_start"], entry["first_answer"] = cold, first
             self.say(f"x{scale} icskg: cold start {min(cold):.2f}-{max(cold):.2f} s; warming up")
-            # Each worker starts its query processes on its first queries: warm up for at least
-            # three rounds and until none is new, then let the server settle.
-            counts: list[int] = []
-            while len(counts) < 10 and (len(counts) < 3 or counts[-1] != counts[-2]):
-                measure(lambda: Client(server.port, path, headers), 4, Window(self.plan.warmup, 8, 10))
-                counts.append(server.memory()["processes"])
-            measure(lambda: Client(server.port, path, headers), 1, Window(self.plan.warmup, 8, 10))
-            time.sleep(1)
+            self._warm(server)
             self.say(f"x{scale} icskg: {len(self.queries)} queries")
             results = self._system(system, scale)
             server = system.server  # restarted if a call passed the limit
@@ -178,6 +184,41 @@ class Bench:
         finally:
             system.close()
         return results
+
+    def _warm(self, server: Server) -> None:
+        """Each worker starts its query processes on its first queries: warm up for at least
+        three rounds and until none is new, then let the server settle."""
+        cheap = next((q for q in self.queries if q.cheap), self.queries[0])
+        path, headers = query_path(cheap.text), {"Accept": ACCEPT[cheap.kind]}
+        counts: list[int] = []
+        while len(counts) < 10 and (len(counts) < 3 or counts[-1] != counts[-2]):
+            measure(lambda: Client(server.port, path, headers), 4, Window(self.plan.warmup, 8, 10))
+            counts.append(server.memory()["processes"])
+        measure(lambda: Client(server.port, path, headers), 1, Window(self.plan.warmup, 8, 10))
+        time.sleep(1)
+
+    def _uncached(self, data_dir: Path, scale: int, raw: dict) -> dict:
+        """icskg with its answer cache off, on the queries the targets compare icskg's own work
+        on: at the scales rdflib-endpoint runs, every query (the geometric mean is over the whole
+        mix); above them the mix's own queries (the cheap lookups among them) and every query
+        taking ``HEAVY_MS`` or more on the raw engine (16 of 96 at x100). Estimated from the
+        figures of the 2026-12-04 full run: about 6 minutes more than the 48 it took, against 7.5
+        for every query at every scale. Repeated texts only: a distinct text each request misses
+        the cache anyway, and the cached server times that."""
+        if scale <= self.plan.rdflib_max_scale:
+            queries = self.queries
+        else:
+            queries = [q for q in self.queries if not q.name.startswith("cq:")
+                       or (_p50(raw.get(q.name)) or 0) >= HEAVY_MS]
+        self.say(f"x{scale} icskg uncached (answer cache off): {len(queries)} queries")
+        log = self.logs / f"icskg-uncached-x{scale}.log"
+        system = HttpSystem(UNCACHED, lambda: Icskg(data_dir, log, self.server_cpu,
+                                                    env={**ONE_ADDRESS, **CACHE_OFF}))
+        try:
+            self._warm(system.server)
+            return self._system(system, scale, queries, fresh=False)
+        finally:
+            system.close()
 
     def _etag(self, server: Server) -> dict:
         """Repeated GETs with the ETag of the first answer: 304 without running the query."""
@@ -236,6 +277,7 @@ class Bench:
             entry["union"] = {key: _count(raw.holder, text) for key, text in UNION_COUNTS.items()}
         finally:
             raw.close()
+        entry["systems"][UNCACHED] = self._uncached(data_dir, scale, entry["systems"]["raw"])
         if scale <= self.plan.rdflib_max_scale:
             self.say(f"x{scale} rdflib in-process: loading")
             floor = InProcessSystem("rdflib", lambda: InProcess("rdflib", nquads, self.server_cpu))
@@ -336,6 +378,12 @@ def _seconds(call: Client) -> float:
     started = time.perf_counter()
     call()
     return time.perf_counter() - started
+
+
+def _p50(entry: dict | None) -> float | None:
+    """The p50 in ms of an entry's one-client timing (its first call for a slow query)."""
+    stats = (entry or {}).get("stats", {}).get("1", {})
+    return stats.get("p50_ms") if stats.get("calls") else None
 
 
 def _count(holder: InProcess, sparql: str) -> int:

@@ -23,6 +23,11 @@ from bench.memory import tree_memory
 from bench.timing import pin
 
 VENV_BIN = Path(sys.executable).parent
+# icskg's settings for a load client: every request from one address (as behind a reverse proxy),
+# so per-client lanes are off; with the default two, four clients on two workers got 503s.
+ONE_ADDRESS = {"ICSKG_CLIENT_SLOTS": "0"}
+# icskg's answer cache off: every request works its answer out, none is a repeat from memory.
+CACHE_OFF = {"ICSKG_ANSWER_CACHE_BYTES": "0"}
 ACCEPT = {"bindings": "application/sparql-results+json", "boolean": "application/sparql-results+json",
           "graph": "application/n-triples"}
 
