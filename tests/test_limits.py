@@ -229,3 +229,71 @@ def test_under_load_of_timed_out_queries_cheap_queries_are_answered_and_no_query
     # each worker: its query and validation processes and at most two helpers (fork server,
     # resource tracker); a killed query's process is not among them
     assert len(states) <= 2 * (settings.query_processes + settings.validation_processes + 2), states
+
+
+LOOKUP = "SELECT ?p ?o WHERE { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
+
+
+def test_lookups_are_answered_while_every_query_process_is_busy(data_dir, store):
+    """A lookup of one triple pattern is bounded by its answer, so the web worker answers it
+    itself: long queries that hold every query process do not hold up the lookups that
+    linked-data pages and dashboards send."""
+    from icskg.store import Limits
+
+    busy = EmbeddedStore(data_dir, query_processes=1)
+    limits = Limits(timeout=60, max_rows=1000)
+    assert busy.query(CHEAP, limits=limits).payload  # the query process is ready
+    (process,) = busy._processes().pool.idle_pids()
+    ended: list[str] = []
+
+    def endless() -> None:
+        try:
+            busy.query(ENDLESS, limits=limits)
+        except Exception as exc:  # how it ended is checked below
+            ended.append(type(exc).__name__)
+
+    runner = threading.Thread(target=endless)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 60
+        while busy._processes().pool.idle_pids():  # until the long query has the process
+            assert time.monotonic() < deadline and runner.is_alive(), ended
+            time.sleep(0.01)
+        answer = busy.query(LOOKUP, limits=limits)
+        assert b"https://w3id.org/icskg/id/org/99A" in answer.serialize(answer_format("tsv"))
+        assert list(busy.query(CHEAP, limits=limits).rows()) == [("true",)]
+        assert runner.is_alive() and not ended, "answered while the long query held the process"
+    finally:
+        os.kill(process, 9)  # the long query's end: its process is gone, and the caller hears so
+        runner.join(timeout=30)
+    assert ended == ["QueryEngineFailure"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+@pytest.mark.parametrize(("query", "max_rows"), [
+    (LOOKUP, 1000), (LOOKUP, 3), (CHEAP, 10),
+    ('SELECT ?s ?p WHERE { ?s ?p "E08000015" }', 1000),
+    ("SELECT * WHERE { ?s ?p ?o }", 7),  # cut at the row cap here
+    ("SELECT * WHERE { ?s ?p ?o }", 2500),  # longer than is answered here: a query process does
+])
+def test_a_lookup_answered_in_the_web_worker_is_the_query_processes_answer(data_dir, store, query,
+                                                                           max_rows, fmt):
+    from icskg.store import Limits
+    from icskg.store.executor import QueryProcesses
+
+    limits = Limits(timeout=60, max_rows=max_rows)
+    formats = {"bindings": answer_format(fmt), "boolean": answer_format(fmt)}
+    here = EmbeddedStore(data_dir, query_processes=1).query(query, limits=limits, formats=formats)
+    pool = QueryProcesses(data_dir / "store", size=1)
+    try:
+        there = pool.run(query, [], [], limits, formats=formats)
+    finally:
+        pool.close()
+    assert (here.serialize(answer_format(fmt)), here.limit_hit) == \
+        (there.serialize(answer_format(fmt)), there.limit_hit)
+
+
+def answer_format(name: str):
+    from icskg.formats import RESULT_FORMATS
+
+    return next(f for f in RESULT_FORMATS if f.name == name)

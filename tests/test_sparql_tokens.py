@@ -11,6 +11,7 @@ from icskg.sparql.facts import (
     LexicalError,
     UnknownFunction,
     declared_prefixes,
+    is_lookup,
     is_update,
     nesting,
     prefixes_used,
@@ -144,3 +145,49 @@ def test_order_conditions_keep_their_spans_as_written():
     query = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY DESC(?s) LCASE(?\\u006F)"
     assert [(c.expression, c.descending) for c in order_conditions(query)] == [
         ("?s", True), ("LCASE(?\\u006F)", False)]
+
+
+LOOKUPS = [
+    "PREFIX ics: <https://w3id.org/icskg/def/ics#>\n"
+    "SELECT ?p ?o WHERE { <https://w3id.org/icskg/id/org/QYG> ?p ?o }",
+    'SELECT ?s ?p WHERE { ?s ?p "E08000015" }',
+    "SELECT * { ?s a ics:IntegratedCareBoard . } LIMIT 10",
+    'ASK { <urn:a> ?p "x"@en }',
+    'select ?s where { ?s ics:odsCode "QYG"^^<http://www.w3.org/2001/XMLSchema#string> }',
+    "SELECT ?s { ?s ?p 42 }",
+    "SELECT ?s ?p ?o { ?s ?p ?o }",
+    "SELECT ?x { <urn:a> <urn:b> <urn:c> }",
+    "PREFIX x: <urn:> SELECT ?s { ?s x:p ?o } # a comment",
+]
+# Each of these can make the engine read far more triples than it answers (or is not one pattern).
+NOT_LOOKUPS = [
+    "SELECT ?s { ?s ?p ?s }", "SELECT ?s { ?s ?p $s }", "SELECT ?s { ?s ?p ?o FILTER(?o = 1) }",
+    "SELECT DISTINCT ?p { ?s ?p ?o }", "SELECT REDUCED ?p { ?s ?p ?o }",
+    "SELECT ?s { ?s ?p ?o } OFFSET 10", "SELECT ?s { ?s ?p ?o } LIMIT 5 OFFSET 5",
+    "SELECT ?s { ?s ?p ?o } ORDER BY ?s", "SELECT ?s { ?s ?p ?o } GROUP BY ?s",
+    "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+    "SELECT ?s { ?s <urn:a>/<urn:b> ?o }", "SELECT ?s { ?s <urn:a>* ?o }", "SELECT ?s { ?s ^<urn:a> ?o }",
+    "SELECT ?s { ?s ?p ?o . ?o ?q ?r }", "SELECT ?s { ?s ?p ?o ; ?q ?r }", "SELECT ?s { ?s ?p ?o , ?r }",
+    "SELECT ?s { _:b ?p ?o }", "SELECT ?s { [] ?p ?o }", "SELECT ?s { ?s ?p [] }",
+    "SELECT ?s { ?s ?p (1 2) }",
+    "SELECT ?s FROM <urn:g> { ?s ?p ?o }", "SELECT ?s { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT ?s { SERVICE <http://example.org/> { ?s ?p ?o } }",
+    "SELECT ?s { { ?s ?p ?o } }", "SELECT ?s { ?s ?p ?o OPTIONAL { ?o ?q ?r } }",
+    "SELECT ?s { ?s ?p ?o } VALUES ?s { <urn:a> }", "SELECT ?s { VALUES ?s { <urn:a> } ?s ?p ?o }",
+    "SELECT ?s { ?s ?p ?o BIND(1 AS ?x) }", "SELECT ?s { << ?a ?b ?c >> ?p ?o }",
+    "CONSTRUCT { ?s ?p ?o } { ?s ?p ?o }", "DESCRIBE <urn:a>",
+    'SELECT ?s { ?s ?p -1 }', 'SELECT ?s { "x" ?p ?o }', 'SELECT ?s { ?s "x" ?o }',
+    "SELECT ?s { ?s ?p ?o } LIMIT", "SELECT ?s { ?s ?p ?o } LIMIT 1.5", "SELECT { ?s ?p ?o }",
+    "SELECT ?s ?p ?o", "", "SELECT ?s { ?s ?p ?o }}", "SELECT ?s { ?s ?p ?o } LIMIT 10 LIMIT 5",
+    "SELECT ?s { ?s a ?o . FILTER(true) }", "SELECT ?s { \\u003Furn:a> ?p ?o FILTER(1) }",
+]
+
+
+@pytest.mark.parametrize("query", LOOKUPS)
+def test_a_lookup_of_one_pattern_is_recognised(query):
+    assert is_lookup(query)
+
+
+@pytest.mark.parametrize("query", NOT_LOOKUPS)
+def test_nothing_that_may_read_more_than_it_answers_passes_for_a_lookup(query):
+    assert not is_lookup(query)

@@ -3,7 +3,8 @@
 The guard asks whether it calls a remote service and how deep it nests; the store asks which of
 icskg's prefixes it uses without declaring them and whether it names its own dataset; the
 endpoint asks whether a text that failed to parse was an update; the remote store asks for its
-form, prologue and dataset, and whether every function it calls is on the allow-list.
+form, prologue and dataset, and whether every function it calls is on the allow-list; the
+embedded store asks whether it is a lookup (:func:`is_lookup`) it may answer without a query process.
 """
 
 from __future__ import annotations
@@ -209,3 +210,63 @@ def _check_call(token: Token, shape: QueryShape) -> None:
             f"The function {token.text} is not available here: only SPARQL's built-in functions "
             "and XSD casts (xsd:integer(...) and the like) are."
         )
+
+
+def is_lookup(sparql: str) -> bool:
+    """Whether ``sparql`` is a lookup whose work grows only with its answer, so that a cap on the
+    answer's rows and bytes bounds it: ``SELECT`` (variables or ``*``) or ``ASK`` of one triple
+    pattern whose variables are all different, then at most a ``LIMIT``. Each triple the engine
+    reads for such a query is a row of the answer (the union default graph is a bag), so it cannot
+    scan for long while answering little. Anything else, however cheap it looks, is not: a
+    ``FILTER``, a repeated variable (``?s ?p ?s``), ``DISTINCT``, ``OFFSET``, ``ORDER BY``, a path,
+    a second pattern, a blank node, ``FROM``, ``GRAPH`` or ``SERVICE`` can each make the engine
+    read far more than it answers."""
+    toks = scan(sparql).tokens
+    if not toks or toks[0].word not in ("SELECT", "ASK"):
+        return False
+    i, end = 1, len(toks)
+    if toks[0].word == "SELECT":
+        if i < end and toks[i].text == "*":
+            i += 1
+        else:
+            while i < end and toks[i].kind == "var":
+                i += 1
+            if i == 1:
+                return False
+    if i < end and toks[i].word == "WHERE":
+        i += 1
+    if i == end or toks[i].text != "{":
+        return False
+    variables: set[str] = set()
+    i += 1
+    for position in ("subject", "predicate", "object"):
+        if i == end:
+            return False
+        token = toks[i]
+        if token.kind == "var":
+            if token.text[1:] in variables:  # ?x and $x are one variable
+                return False
+            variables.add(token.text[1:])
+        elif not (_is_constant_name(token) or (position == "predicate" and token.text == "a")
+                  or (position == "object" and (token.kind == "number" or token.word in ("TRUE", "FALSE")))):
+            if position != "object" or token.kind != "string":
+                return False
+            if i + 1 < end and toks[i + 1].kind == "lang":
+                i += 1
+            elif i + 2 < end and toks[i + 1].text == "^^" and _is_constant_name(toks[i + 2]):
+                i += 2
+        i += 1
+    if i < end and toks[i].text == ".":
+        i += 1
+    if i == end or toks[i].text != "}":
+        return False
+    i += 1
+    if i + 1 < end and toks[i].word == "LIMIT" and toks[i + 1].text.isdigit():
+        i += 2
+    return i == end
+
+
+def _is_constant_name(token: Token) -> bool:
+    """An IRI, written whole or as a prefixed name (not a blank node's label)."""
+    return token.kind == "iri" or (token.kind == "name" and ":" in token.text
+                                   and not token.text.startswith("_:"))

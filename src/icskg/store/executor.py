@@ -242,12 +242,69 @@ def answer(request: tuple) -> tuple:
         store = _reader()
     except (OSError, RuntimeError) as exc:
         return ("unavailable", None, f"the store cannot be opened ({exc})", None, None)
+    return _evaluate_or_fail(store, request)
+
+
+def _evaluate_or_fail(store: ox.Store, request: tuple) -> tuple:
     try:
         return _evaluate(store, request)
     except MemoryError:
         raise
-    except Exception as exc:  # an evaluation error: reported, the worker lives on
+    except Exception as exc:  # an evaluation error: reported, the process lives on
         return ("failed", None, str(exc), None, None)
+
+
+def _request(sparql: str, default_graphs: list[str], named_graphs: list[str], max_rows: int,
+             max_bytes: int | None, base_iri: str | None,
+             formats: Mapping[str, Format] | None) -> tuple:
+    """What :func:`answer` takes: the query, its dataset and limits, the rules read from its
+    text and the format wanted for each kind of answer."""
+    wanted = {kind: fmt.name for kind, fmt in (formats or {}).items()}
+    return (sparql, default_graphs, named_graphs, max_rows, max_bytes, base_iri,
+            rules_of(sparql, bool(default_graphs or named_graphs)), wanted)
+
+
+def _line_result(reply: tuple, started: float) -> LineResult:
+    """The answer of a reply of :func:`answer`, or the error it reports."""
+    status, kind, payload, limit_hit, form = reply
+    if status == "syntax":
+        raise QuerySyntaxError(payload)
+    if status == "unavailable":
+        raise StoreError(f"The store is damaged: {payload}. Run `icskg build` to rebuild it.")
+    if status == "failed":
+        raise QueryEvaluationError(f"The query could not be evaluated: {payload}")
+    return LineResult(kind, payload, limit_hit, time.monotonic() - started, _FORMS.get(form))
+
+
+LOOKUP_ROWS = 2_000
+"""The most rows of a lookup (:func:`~icskg.sparql.facts.is_lookup`) answered without a query
+process; one with more is answered by a query process. As each row of a lookup is one triple read,
+this bounds its work to about a millisecond or two: never near a time limit."""
+LOOKUP_BYTES = 1024 * 1024
+"""The most bytes of such an answer (a row may hold a long literal)."""
+
+
+def answer_lookup(store: ox.Store, sparql: str, limits: Limits, base_iri: str | None = None,
+                  formats: Mapping[str, Format] | None = None) -> LineResult | None:
+    """A lookup's answer worked out in this process, over the union default graph, within
+    ``limits`` and at most :data:`LOOKUP_ROWS` rows and :data:`LOOKUP_BYTES` bytes; or None if
+    the answer has more than that and ``limits`` allow more (a query process answers it then).
+
+    Only for a query :func:`~icskg.sparql.facts.is_lookup` admits: its work is bounded by its
+    answer, which is why it needs neither a time limit nor a process to kill. It then costs
+    what the engine does and not the trip to a query process and back, which is most of what
+    a cheap lookup costs (BENCHMARKS.md, issue 18).
+    """
+    max_rows = min(limits.max_rows, LOOKUP_ROWS)
+    max_bytes = LOOKUP_BYTES if limits.max_bytes is None else min(limits.max_bytes, LOOKUP_BYTES)
+    started = time.monotonic()
+    result = _line_result(_evaluate_or_fail(
+        store, _request(sparql, [], [], max_rows, max_bytes, base_iri, formats)), started)
+    if result.limit_hit == f"rows={max_rows}" and max_rows < limits.max_rows:
+        return None
+    if result.limit_hit == f"bytes={max_bytes}" and max_bytes != limits.max_bytes:
+        return None
+    return result
 
 
 class QueryProcesses:
@@ -283,14 +340,11 @@ class QueryProcesses:
         :raises QueryEngineFailure: the engine died on it.
         :raises Busy: no worker became free within the wait.
         """
-        default_graphs, named_graphs = list(default_graphs), list(named_graphs)
-        wanted = {kind: fmt.name for kind, fmt in (formats or {}).items()}
-        request = (sparql, default_graphs, named_graphs, limits.max_rows, limits.max_bytes,
-                   base_iri, rules_of(sparql, bool(default_graphs or named_graphs)), wanted)
+        request = _request(sparql, list(default_graphs), list(named_graphs), limits.max_rows,
+                           limits.max_bytes, base_iri, formats)
         started = time.monotonic()
         try:
-            status, kind, payload, limit_hit, form = self.pool.run(answer, request,
-                                                                   seconds=limits.timeout)
+            reply = self.pool.run(answer, request, seconds=limits.timeout)
         except killable.Busy:
             raise Busy("All query processes are busy; try again in a few seconds.") from None
         except killable.OverTime:
@@ -307,13 +361,7 @@ class QueryProcesses:
                 "The query engine failed on this query (it may be too deeply nested or need too "
                 "much memory) and has been restarted. Simplify the query."
             ) from None
-        if status == "syntax":
-            raise QuerySyntaxError(payload)
-        if status == "unavailable":
-            raise StoreError(f"The store is damaged: {payload}. Run `icskg build` to rebuild it.")
-        if status == "failed":
-            raise QueryEvaluationError(f"The query could not be evaluated: {payload}")
-        return LineResult(kind, payload, limit_hit, time.monotonic() - started, _FORMS.get(form))
+        return _line_result(reply, started)
 
     def close(self) -> None:
         self.pool.close()
