@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,15 @@ def pid() -> int:
 
 def reversed_bytes(data: bytes) -> bytes:
     return data[::-1]
+
+
+def niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def note_niceness(path: str) -> None:
+    Path(path + ".part").write_text(str(niceness()))
+    Path(path + ".part").rename(path)  # whole when it appears
 
 
 def gone(process_id: int) -> bool:
@@ -110,6 +120,24 @@ def test_a_script_whose_tasks_live_in_modules_is_not_run_again_in_each_worker(tm
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert ran.read_text().count("ran") == runs
+
+
+def test_a_pool_that_warms_up_slowly_does_it_below_the_servers_priority(tmp_path):
+    """A server starts its validation processes with its query processes; their warm-up (seconds of
+    CPU in all) runs lowered, so the server's first queries are not slowed by it. Its tasks run at
+    the server's own priority again where the server may raise one (root here)."""
+    own, noted = niceness(), tmp_path / "niceness"
+    lowered = min(19, own + killable.SLOW_NICENESS)
+    pool = Pool("test", Budget(512), warm=partial(note_niceness, str(noted)), offline=False,
+                warm_niceness=killable.SLOW_NICENESS)
+    try:
+        deadline = time.monotonic() + 60
+        while not noted.exists() and time.monotonic() < deadline:  # the warm-up, left alone
+            time.sleep(0.01)
+        assert int(noted.read_text()) == lowered, "it warmed up lowered"
+        assert pool.run(niceness) == (own if os.geteuid() == 0 else lowered)
+    finally:
+        pool.close()
 
 
 def test_a_task_past_its_time_is_stopped_and_its_process_is_gone():

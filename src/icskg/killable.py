@@ -236,10 +236,11 @@ class _Channel:
 
 
 def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: int,
-          keep_mb: int, offline: bool) -> None:
+          keep_mb: int, offline: bool, warm_priority: int | None = None) -> None:
     """A worker's life: leave the network (first, while it has one thread), take its memory
-    limit, warm up, say it is ready, then run tasks until its parent goes. A worker that cannot
-    leave the network answers every task with a refusal (fail closed)."""
+    limit, warm up (at ``warm_priority``, if given), say it is ready, then run tasks until its
+    parent goes. A worker that cannot leave the network answers every task with a refusal (fail
+    closed)."""
     refusal = None
     if offline:
         try:
@@ -247,6 +248,8 @@ def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: 
         except NetworkNotIsolated as exc:
             refusal = str(exc)
     limit_memory(memory_mb)
+    if warm_priority is not None:  # as its parent set it, in case this came first
+        os.setpriority(os.PRIO_PROCESS, 0, warm_priority)
     if warm is not None and refusal is None:
         try:
             warm()
@@ -318,9 +321,12 @@ class _Worker:
     def __init__(self, pool: Pool) -> None:
         context = _context(pool.start_method)
         self.connection, child = context.Pipe()
+        # what it runs at when not lowered: the server's own niceness, as an operator set it
+        self.priority = os.getpriority(os.PRIO_PROCESS, 0)
+        lowered = min(19, self.priority + pool.warm_niceness) if pool.warm_niceness else None
         self.process = context.Process(
             target=_work, daemon=True, name=f"icskg-{pool.name}",
-            args=(child, pool.warm, pool.budget.memory_mb, pool.keep_mb, pool.offline))
+            args=(child, pool.warm, pool.budget.memory_mb, pool.keep_mb, pool.offline, lowered))
         self.process.start()
         self.pid = self.process.pid
         child.close()
@@ -329,21 +335,28 @@ class _Worker:
         self.poller = select.poll()
         self.poller.register(self.connection.fileno(), select.POLLIN)
         self.cpu: float | None = None  # its CPU seconds when it last answered; None until ready
-        self.niced = False
-        # what it runs at when not lowered: the server's own niceness, as an operator set it
-        self.priority = os.getpriority(os.PRIO_PROCESS, 0)
+        self.niced = lowered is not None
+        if lowered is not None:  # its imports too, which begin as soon as it is forked
+            try:
+                os.setpriority(os.PRIO_PROCESS, self.pid, lowered)
+            except OSError:  # it has already gone: its first task says so
+                pass
 
     def ready(self) -> None:
-        """Wait for the end of its warm-up (once)."""
+        """Wait for the end of its warm-up (once). A warm-up that runs lowered gets its priority
+        back now, where this process may (see :meth:`restore_priority`): a task is waiting for it."""
         if self.cpu is None:
+            if self.niced:
+                self.restore_priority()
             if not self.connection.poll(READY_WITHIN):
                 raise EOFError("not ready")
             _, self.cpu = self.channel.receive()
 
     def restore_priority(self) -> None:
-        """After a slow task: its normal priority back, where this process may raise it (root,
-        ``CAP_SYS_NICE`` or ``RLIMIT_NICE``); else it stays lowered, and is chosen last. A worker
-        left lowered would run every later task, cheap or not, behind any other process."""
+        """After a slow task or a lowered warm-up: its normal priority back, where this process may
+        raise it (root, ``CAP_SYS_NICE`` or ``RLIMIT_NICE``); else it stays lowered, and is chosen
+        last. A worker left lowered would run every later task, cheap or not, behind any other
+        process."""
         try:
             os.setpriority(os.PRIO_PROCESS, self.pid, self.priority)
         except OSError:
@@ -389,13 +402,17 @@ class Pool:
     Thread-safe: :meth:`run` takes a free worker, waiting up to ``wait`` seconds for one. A worker
     that still holds more than ``keep_mb`` of its own memory after a task is replaced.
     ``offline`` workers are cut off from every network (:mod:`icskg.offline`) before anything else.
+    With ``warm_niceness``, a worker starts and warms up that much below this process's priority,
+    for a long warm-up that can wait (the validation pool's, started with a server): the
+    server's first requests are not slowed by it.
     """
 
     def __init__(self, name: str, budget: Budget, *, size: int = 1,
                  warm: Callable[[], object] | None = None, offline: bool = True, wait: float = 5.0,
-                 keep_mb: int = 0, start_method: str = "forkserver") -> None:
+                 keep_mb: int = 0, start_method: str = "forkserver", warm_niceness: int = 0) -> None:
         self.name, self.budget, self.warm, self.offline = name, budget, warm, offline
         self.wait, self.keep_mb, self.start_method = wait, keep_mb, start_method
+        self.warm_niceness = warm_niceness
         self.pid = os.getpid()  # the process the pool belongs to: a forked child needs its own
         self._idle = _Idle()
         for _ in range(size):

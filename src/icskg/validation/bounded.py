@@ -78,8 +78,9 @@ def pool(memory_mb: int = 2048, size: int = 2) -> Pool:
     key = (os.getpid(), memory_mb, size)
     with _pools_lock:
         if key not in _pools:
+            # Its warm-up (half a second of CPU a worker) runs below the server's priority.
             _pools[key] = Pool("validation", Budget(memory_mb), size=size, warm=warm, wait=WAIT,
-                               keep_mb=256)
+                               keep_mb=256, warm_niceness=killable.SLOW_NICENESS)
         return _pools[key]
 
 

@@ -52,15 +52,17 @@ def cannot_listen(host: str, port: int) -> str | None:
 def _warm(worker: Any) -> None:
     """Start a new worker's query and validation processes before it takes requests, so that the
     first query or upload it is sent does not wait for them (seconds on a busy machine); they warm
-    up in the background."""
+    up in the background, the query processes first (opening the store takes milliseconds) and the
+    validation processes below the server's priority (compiling the shapes takes about half a
+    second of CPU each), so that the first queries are not slowed by them."""
     settings = worker.wsgi.extensions["icskg.settings"]
-    bounded.pool(settings.query_memory_mb, settings.validation_processes)
     warm = getattr(worker.wsgi.extensions["icskg.store"], "warm", None)
     if warm is not None:
         try:
             warm()
         except Exception:  # no store yet, say: the first query reports it
             worker.log.exception("could not start the query processes")
+    bounded.pool(settings.query_memory_mb, settings.validation_processes)
 
 
 def run(settings: Settings) -> None:
