@@ -145,3 +145,24 @@ def test_an_answer_comes_in_the_format_asked_for_cut_at_the_same_row(one_process
             assert answer.serialize(fmt) is answer.payload, f"{fmt.name} was converted again"
     if max_rows == 2 and kind != "boolean":
         assert in_lines.limit_hit == "rows=2" and len(list(in_lines.rows())) == 2
+
+
+def test_queries_that_come_while_the_processes_start_share_them(data_dir, store):
+    """A web worker starts its query processes in a thread while it already answers requests:
+    queries that come meanwhile wait for those processes instead of starting more of their own."""
+    from icskg.store import EmbeddedStore
+
+    embedded = EmbeddedStore(data_dir, query_processes=1)
+    pools: list[QueryProcesses] = []
+    threads = [threading.Thread(target=lambda: pools.append(embedded._processes())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert len({id(pool) for pool in pools}) == 1, "one set of query processes, started once"
+        count = "SELECT (COUNT(*) AS ?n) WHERE { <https://w3id.org/icskg/id/org/QYG> ?p ?o }"
+        assert b"?n" in embedded.query(count, limits=LIMITS).payload
+    finally:
+        for pool in pools:
+            pool.close()

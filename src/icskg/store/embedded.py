@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -35,8 +36,9 @@ class EmbeddedStore(Store):
         self.query_processes = query_processes
         self.query_memory_mb = query_memory_mb
         self.idle_memory_mb = idle_memory_mb
-        # Started on the first bounded query, in the process that runs it.
+        # Started on the first bounded query (or by warm()), in the process that runs it.
         self._pool: QueryProcesses | None = None
+        self._pool_lock = threading.Lock()  # a request may come while warm() starts it
         self.link = self.data_dir / "store"
         self._reader: ox.Store | None = None
         self._reader_path: Path | None = None
@@ -105,10 +107,14 @@ class EmbeddedStore(Store):
         self._processes()
 
     def _processes(self) -> QueryProcesses:
-        if self._pool is None or self._pool.pid != os.getpid():
-            self._pool = QueryProcesses(self.link, self.query_processes, self.query_memory_mb,
-                                        idle_memory_mb=self.idle_memory_mb)
-        return self._pool
+        pool = self._pool
+        if pool is not None and pool.pid == os.getpid():
+            return pool
+        with self._pool_lock:  # one pool, however many threads ask first
+            if self._pool is None or self._pool.pid != os.getpid():
+                self._pool = QueryProcesses(self.link, self.query_processes, self.query_memory_mb,
+                                            idle_memory_mb=self.idle_memory_mb)
+            return self._pool
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._open().named_graphs())

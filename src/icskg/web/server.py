@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import threading
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -50,11 +51,17 @@ def cannot_listen(host: str, port: int) -> str | None:
 
 
 def _warm(worker: Any) -> None:
-    """Start a new worker's query and validation processes before it takes requests, so that the
-    first query or upload it is sent does not wait for them (seconds on a busy machine); they warm
-    up in the background, the query processes first (opening the store takes milliseconds) and the
-    validation processes below the server's priority (compiling the shapes takes about half a
-    second of CPU each), so that the first queries are not slowed by them."""
+    """Start a new worker's query and validation processes as it starts taking requests, so that
+    the first query or upload it is sent does not wait for them to start (seconds on a busy
+    machine). In a thread: the worker answers /healthz and lookups (which need no query process)
+    meanwhile, instead of waiting for its fork server's imports; a query that comes first waits for
+    its process. The query processes start first (opening the store takes milliseconds), the
+    validation processes after them and below the server's priority (compiling the shapes takes
+    about 0.8 s of CPU each), so that the first queries are not slowed by them."""
+    threading.Thread(target=_start_processes, args=(worker,), name="icskg-warm", daemon=True).start()
+
+
+def _start_processes(worker: Any) -> None:
     settings = worker.wsgi.extensions["icskg.settings"]
     warm = getattr(worker.wsgi.extensions["icskg.store"], "warm", None)
     if warm is not None:
@@ -62,7 +69,10 @@ def _warm(worker: Any) -> None:
             warm()
         except Exception:  # no store yet, say: the first query reports it
             worker.log.exception("could not start the query processes")
-    bounded.pool(settings.query_memory_mb, settings.validation_processes)
+    try:
+        bounded.pool(settings.query_memory_mb, settings.validation_processes)
+    except Exception:  # the first upload meets the same trouble and reports it
+        worker.log.exception("could not start the validation processes")
 
 
 def run(settings: Settings) -> None:
