@@ -236,11 +236,10 @@ class _Channel:
 
 
 def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: int,
-          keep_mb: int, offline: bool, warm_priority: int | None = None) -> None:
+          keep_mb: int, offline: bool) -> None:
     """A worker's life: leave the network (first, while it has one thread), take its memory
-    limit, warm up (at ``warm_priority``, if given), say it is ready, then run tasks until its
-    parent goes. A worker that cannot leave the network answers every task with a refusal (fail
-    closed)."""
+    limit, warm up, say it is ready, then run tasks until its parent goes. A worker that cannot
+    leave the network answers every task with a refusal (fail closed)."""
     refusal = None
     if offline:
         try:
@@ -248,8 +247,6 @@ def _work(connection: Connection, warm: Callable[[], object] | None, memory_mb: 
         except NetworkNotIsolated as exc:
             refusal = str(exc)
     limit_memory(memory_mb)
-    if warm_priority is not None:  # as its parent set it, in case this came first
-        os.setpriority(os.PRIO_PROCESS, 0, warm_priority)
     if warm is not None and refusal is None:
         try:
             warm()
@@ -326,7 +323,7 @@ class _Worker:
         lowered = min(19, self.priority + pool.warm_niceness) if pool.warm_niceness else None
         self.process = context.Process(
             target=_work, daemon=True, name=f"icskg-{pool.name}",
-            args=(child, pool.warm, pool.budget.memory_mb, pool.keep_mb, pool.offline, lowered))
+            args=(child, pool.warm, pool.budget.memory_mb, pool.keep_mb, pool.offline))
         self.process.start()
         self.pid = self.process.pid
         child.close()
@@ -336,7 +333,10 @@ class _Worker:
         self.poller.register(self.connection.fileno(), select.POLLIN)
         self.cpu: float | None = None  # its CPU seconds when it last answered; None until ready
         self.niced = lowered is not None
-        if lowered is not None:  # its imports too, which begin as soon as it is forked
+        # Set here, not by the worker itself, which could lower itself after a task waiting for
+        # it had given it its priority back (ready()). Its imports, which come first (the
+        # pickled warm-up's module), run lowered too.
+        if lowered is not None:
             try:
                 os.setpriority(os.PRIO_PROCESS, self.pid, lowered)
             except OSError:  # it has already gone: its first task says so
