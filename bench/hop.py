@@ -35,10 +35,11 @@ from bench.queries import Query
 from bench.servers import ACCEPT
 from bench.timing import pin
 from icskg.config import load_settings
-from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, negotiate
+from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format
 from icskg.killable import cpu_seconds
 from icskg.store import Limits
 from icskg.store.executor import QueryProcesses
+from icskg.web.common import negotiate
 
 
 def _measure(call: Callable[[], object], seconds: float, pids: list[int]) -> tuple[float, float]:

@@ -178,9 +178,11 @@ def test_the_cycle_finder_finds_cycles():
 
 def test_a_query_process_loads_neither_validation_nor_the_http_client():
     """``import icskg`` imports nothing else and ``icskg.store`` leaves out the remote store, so a
-    query process (whose code is ``icskg.store.executor``) does not load pySHACL, the validation
-    package or requests."""
+    query process (whose code is ``icskg.store.executor``, which each web worker's fork server
+    imports before its first query process starts) does not load pySHACL, the validation package,
+    requests, or Werkzeug and Flask (content negotiation is the web's)."""
     code = ("import sys, icskg.store.executor; print(sorted(m for m in sys.modules if m in "
-            "('pyshacl', 'requests', 'icskg.store.remote') or m.startswith('icskg.validation')))")
+            "('pyshacl', 'requests', 'icskg.store.remote', 'werkzeug', 'flask') "
+            "or m.startswith('icskg.validation')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"

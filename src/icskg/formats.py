@@ -1,4 +1,5 @@
-"""The serialisations icskg reads and writes, and content negotiation between them.
+"""The serialisations icskg reads and writes (content negotiation between them is the web's:
+:func:`icskg.web.common.negotiate`, so the query processes do not load Werkzeug).
 
 One table for SPARQL results (SELECT, ASK) and one for RDF (CONSTRUCT, DESCRIBE, exports), each
 naming the media type, the short name used by ``format=`` and ``--format``, and the file extension.
@@ -7,16 +8,9 @@ naming the media type, the short name used by ``format=`` and ``--format``, and 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TypeVar
 
 import pyoxigraph as ox
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -107,33 +101,3 @@ def by_name(name: str, formats: tuple[Format, ...]) -> Format | None:
         if name in (fmt.name, fmt.extension, fmt.media_type, *fmt.aliases):
             return fmt
     return None
-
-
-def negotiate(
-    accept: str | None, formats: tuple[Format, ...], before: Mapping[str, T] | None = None
-) -> Format | T | None:
-    """Pick what the client prefers: from ``before`` (media type -> any value, e.g. HTML pages),
-    then ``formats``; the first of them if it accepts anything.
-
-    Returns None when the client accepts none of them (HTTP 406).
-    """
-    return _negotiate(accept, formats, tuple((before or {}).items()))
-
-
-@lru_cache(maxsize=256)
-def _negotiate(
-    accept: str | None, formats: tuple[Format, ...], before: tuple[tuple[str, T], ...]
-) -> Format | T | None:
-    """:func:`negotiate`, remembered: clients send few distinct Accept headers, and parsing one
-    is a measurable part of a cheap query's time."""
-    offered: dict[str, Format | T] = dict(before)
-    for fmt in formats:
-        offered.setdefault(fmt.media_type, fmt)
-    for fmt in formats:
-        for alias in fmt.aliases:
-            if "/" in alias:
-                offered.setdefault(alias, fmt)
-    if not accept or not accept.strip():
-        return next(iter(offered.values()))
-    best = parse_accept_header(accept, MIMEAccept).best_match(list(offered))
-    return offered[best] if best else None

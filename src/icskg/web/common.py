@@ -1,14 +1,21 @@
 """What every blueprint shares: the store of this app, plain-text errors, the request body read
-with our own byte counter, and the security headers. Blueprints import this, never the app
-factory (:mod:`icskg.web`), which imports them."""
+with our own byte counter, the security headers, and content negotiation. Blueprints import this,
+never the app factory (:mod:`icskg.web`), which imports them."""
 
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import IO, TypeVar
 
 from flask import Response, current_app, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
+from icskg.formats import Format
 from icskg.store import Store
+
+T = TypeVar("T")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -62,3 +69,33 @@ def read_stream(stream: IO[bytes], limit: int) -> bytes:
 def current_store() -> Store:
     """The store this app answers from."""
     return current_app.extensions["icskg.store"]
+
+
+def negotiate(
+    accept: str | None, formats: tuple[Format, ...], before: Mapping[str, T] | None = None
+) -> Format | T | None:
+    """Pick what the client prefers: from ``before`` (media type -> any value, e.g. HTML pages),
+    then ``formats``; the first of them if it accepts anything.
+
+    Returns None when the client accepts none of them (HTTP 406).
+    """
+    return _negotiate(accept, formats, tuple((before or {}).items()))
+
+
+@lru_cache(maxsize=256)
+def _negotiate(
+    accept: str | None, formats: tuple[Format, ...], before: tuple[tuple[str, T], ...]
+) -> Format | T | None:
+    """:func:`negotiate`, remembered: clients send few distinct Accept headers, and parsing one
+    is a measurable part of a cheap query's time."""
+    offered: dict[str, Format | T] = dict(before)
+    for fmt in formats:
+        offered.setdefault(fmt.media_type, fmt)
+    for fmt in formats:
+        for alias in fmt.aliases:
+            if "/" in alias:
+                offered.setdefault(alias, fmt)
+    if not accept or not accept.strip():
+        return next(iter(offered.values()))
+    best = parse_accept_header(accept, MIMEAccept).best_match(list(offered))
+    return offered[best] if best else None

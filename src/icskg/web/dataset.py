@@ -23,7 +23,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
 from icskg import rdf_writer
 from icskg.fingerprint import code_fingerprint
-from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
+from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name
 from icskg.namespaces import (
     GRAPH,
     HEALTH_AND_CARE_ACT_2022,
@@ -32,7 +32,7 @@ from icskg.namespaces import (
     bind_prefixes,
 )
 from icskg.store import Store
-from icskg.web.common import current_store, error_response
+from icskg.web.common import current_store, error_response, negotiate
 
 bp = Blueprint("dataset", __name__)
 

@@ -14,12 +14,12 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
 from icskg import __version__, rdf_writer
-from icskg.formats import RDF_FORMATS, Format, negotiate
+from icskg.formats import RDF_FORMATS, Format
 from icskg.namespaces import BASE, GRAPH, ICS, PREFIXES
 from icskg.sparql.facts import with_prefixes
 from icskg.web import describe as d
 from icskg.web import ics_diagram
-from icskg.web.common import current_store, error_response
+from icskg.web.common import current_store, error_response, negotiate
 
 bp = Blueprint("linked_data", __name__)
 

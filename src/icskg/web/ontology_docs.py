@@ -15,12 +15,12 @@ from flask import Blueprint, Response, render_template, request
 from rdflib import Graph
 
 from icskg import __version__, rdf_writer
-from icskg.formats import RDF_FORMATS, Format, negotiate
+from icskg.formats import RDF_FORMATS, Format
 from icskg.namespaces import GRAPH, PREFIXES
 from icskg.ontology_doc import OntologyDoc, anchor, document
 from icskg.store import Store
 from icskg.web.browse import classes_counted
-from icskg.web.common import current_store, error_response
+from icskg.web.common import current_store, error_response, negotiate
 
 bp = Blueprint("ontology_docs", __name__)
 

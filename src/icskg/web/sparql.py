@@ -32,7 +32,7 @@ from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request
 
 from icskg.fingerprint import code_fingerprint
-from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
+from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_name
 from icskg.guard import (
     OutboundRequestRefused,
     QueryTooComplex,
@@ -59,6 +59,7 @@ from icskg.web.common import (
     BodyTooLarge,
     current_store,
     error_text,
+    negotiate,
     read_stream,
 )
 
