@@ -341,6 +341,11 @@ def _data(results: dict) -> list[str]:
             f"| {_n(synth.get('seconds'), ' s') if synth else '(export)'} "
             f"| {_n(load['seconds'], ' s')} | {_n(load['seconds'] / load['quads'] * 1e6)} "
             f"| {_mb(load['store_bytes'])} | {_n(export.get('seconds'), ' s')} |")
+    timed = [(s, load["steps"]) for s, load in results["load"].items() if load.get("steps")]
+    if timed:
+        lines += ["", "Where a load's time goes (`serve --data`'s own report of each step): " + "; ".join(
+            f"x{s} " + ", ".join(f"{name} {_n(sec, ' s')}" for name, sec in steps.items())
+            for s, steps in timed) + "."]
     return lines
 
 

@@ -58,8 +58,22 @@ def load(data_dir: Path, nquads: Path, log: Path, cpu: int | None) -> dict:
     with Icskg(data_dir, log, cpu, data=[nquads]) as server:
         seconds = server.ready_seconds
     served = data_dir / "served"
+    # Read once the server has exited: a size read while RocksDB still holds files it has
+    # compacted away would count them.
     return {"seconds": seconds, "store_bytes": size_bytes(served / "store"), "data_dir": served,
+            "steps": load_steps(log.read_text(encoding="utf-8", errors="replace")),
             "command": f"icskg --data-dir {data_dir} serve --data {nquads}"}
+
+
+LOADED = re.compile(r"Loaded \d+ file\(s\) into \d+ named graph\(s\) in [\d.]+ s: (.*)\.$", re.MULTILINE)
+STEP = re.compile(r"([a-z ]+) ([\d.]+) s")
+
+
+def load_steps(log: str) -> dict[str, float]:
+    """The seconds of each step of the last load ``serve --data`` reported in ``log`` (the bulk
+    load, the compaction, the search index...), in the order it took them."""
+    found = LOADED.findall(log)
+    return {name.strip(): float(sec) for name, sec in STEP.findall(found[-1])} if found else {}
 
 
 def _lines(path: Path) -> int:

@@ -194,13 +194,21 @@ def export(ctx: click.Context, fmt: str, graph: str | None, output: Path | None)
 def _load_files(data_dir: Path, specs: tuple[str, ...]) -> str | None:
     """Load the files given to ``serve --data`` into a store of their own (in a child process);
     what went wrong, or ``None``."""
+    started = time.perf_counter()
+    steps: dict[str, float] = {}
     try:
         store = EmbeddedStore(data_dir)
-        graphs = load_files(store, specs)
+        graphs = load_files(store, specs, steps)
+        indexed = time.perf_counter()
         search.ensure_index(store, data_dir)
+        steps["search index"] = time.perf_counter() - indexed
     except (LoadError, StoreError, OSError) as exc:
         return str(exc)
-    click.echo(f"Loaded {len(specs)} file(s) into {len(graphs)} named graph(s).", err=True)
+    # Each step's seconds, so a slow load says where its time went (bench.steps reads them).
+    click.echo(f"Loaded {len(specs)} file(s) into {len(graphs)} named graph(s) in "
+               f"{time.perf_counter() - started:.1f} s: "
+               + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in steps.items()) + ".",
+               err=True)
     return None
 
 

@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -163,23 +164,38 @@ class EmbeddedStore(Store):
         self.replace_with(fill, info)
 
     def replace_with(self, fill: Callable[[ox.Store], dict[str, int] | None],
-                     info: dict) -> dict[str, int]:
+                     info: dict, steps: dict[str, float] | None = None) -> dict[str, int]:
         """Replace the dataset, atomically, with what ``fill`` bulk-loads into a fresh pyoxigraph
         store; ``fill`` returns the triples per named graph, or None to have them counted.
-        Returns the triples per named graph.
+        Returns the triples per named graph; ``steps``, if given, gets the seconds of each step
+        (``bulk load``, ``compaction``, ``count``), which ``serve --data`` reports.
 
         For data that is not one N-Triples document per graph: ``serve --data`` bulk-loads each
         file whole, so that a blank node keeps its identity across the file's graphs.
         """
+        timed = steps if steps is not None else {}
+
         def load(directory: Path) -> dict[str, int]:
+            started = time.perf_counter()
             writer = ox.Store(str(directory))
             sizes = fill(writer)
-            # Each bulk load leaves its own overlapping files in every index, which every scan
-            # then merges: compacting them once halves scans and joins (BENCHMARKS.md, issue 18).
+            timed["bulk load"] = time.perf_counter() - started
+            # Each bulk load (and each million quads of one: pyoxigraph's batches) leaves its own
+            # overlapping files in every index, which every lookup and scan then merges. Compacting
+            # them once made the x100 store's join-3 27 -> 4.6 ms and construct-scan 64 -> 15 s
+            # (in-process, load average 2-5). It costs disk: oxigraph's RocksDB writes bulk-loaded
+            # files LZ4-compressed but compresses neither L0 nor the base level under it, and in a
+            # store this small the base level is the bottom one a compaction writes: the store doubles
+            # (x100: 1,726 -> 3,393 MB). Not compacting saves less than it seems: RocksDB then
+            # compacts part of it in the background (x100: 2,093 MB once closed).
+            started = time.perf_counter()
             writer.optimize()
+            timed["compaction"] = time.perf_counter() - started
             if sizes is None:
+                started = time.perf_counter()
                 counts = writer.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
                 sizes = {row["g"].value: int(row["n"].value) for row in counts}  # type: ignore[union-attr]
+                timed["count"] = time.perf_counter() - started
             writer.flush()
             del writer
             gc.collect()  # closes RocksDB before the directory moves
