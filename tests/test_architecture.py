@@ -17,7 +17,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("icskg", "icskg.namespaces", "icskg.config", "icskg.resources",
+    ("foundation", ("icskg", "icskg.prefixes", "icskg.namespaces", "icskg.config", "icskg.resources",
                     "icskg.formats", "icskg.rdf_writer", "icskg.links", "icskg.offline",
                     "icskg.killable", "icskg.file_cache", "icskg.fingerprint")),
     ("sparql text", ("icskg.sparql", "icskg.guard")),
@@ -180,9 +180,10 @@ def test_a_query_process_loads_neither_validation_nor_the_http_client():
     """``import icskg`` imports nothing else and ``icskg.store`` leaves out the remote store, so a
     query process (whose code is ``icskg.store.executor``, which each web worker's fork server
     imports before its first query process starts) does not load pySHACL, the validation package,
-    requests, or Werkzeug and Flask (content negotiation is the web's)."""
+    requests, Werkzeug and Flask (content negotiation is the web's), or rdflib (the prefixes are
+    plain strings in ``icskg.prefixes``)."""
     code = ("import sys, icskg.store.executor; print(sorted(m for m in sys.modules if m in "
-            "('pyshacl', 'requests', 'icskg.store.remote', 'werkzeug', 'flask') "
+            "('pyshacl', 'requests', 'icskg.store.remote', 'werkzeug', 'flask', 'rdflib') "
             "or m.startswith('icskg.validation')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"

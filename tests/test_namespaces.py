@@ -59,3 +59,28 @@ def test_bind_prefixes_replaces_rdflib_defaults():
     bound = {prefix: str(iri) for prefix, iri in graph.namespaces()}
     assert bound["schema"] == "https://schema.org/"
     assert bound["ics"] == str(ICS._NS)
+
+
+def test_the_plain_prefixes_are_the_namespaces_own():
+    """icskg.prefixes spells the prefixes as strings for the query code, which does not load rdflib;
+    each must be the IRI of the namespace object the rest of icskg uses."""
+    from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, SDO, SKOS, TIME, VANN, XSD
+
+    from icskg import namespaces as ns
+
+    expected = {
+        "ics": ICS._NS, "icsh": ns.ICSH, "nhsorg": ns.ORG_ID, "area": ns.AREA, "system": ns.ICS_ID,
+        "icp": ns.ICP_ID, "la": ns.LA, "ccg": ns.CCG, "person": ns.PERSON, "source": ns.SOURCE,
+        "graph": ns.GRAPH, "trusttype": ns.TRUST_TYPE, "role": ns.ROLE,
+        "committeekind": ns.COMMITTEE_KIND, "expertise": ns.EXPERTISE, "arrangement": ns.ARRANGEMENT,
+        "regime": ns.REGIME, "topic": ns.TOPIC, "evidence": ns.EVIDENCE, "dutykind": ns.DUTY_KIND,
+        "content": ns.CONTENT, "interestkind": ns.INTEREST_KIND, "decisionmethod": ns.DECISION_METHOD,
+        "disqualification": ns.DISQUALIFICATION, "sector": ns.SECTOR, "office": ns.OFFICE,
+        "agent": ns.AGENT, "doc": ns.DOC, "option": ns.OPTION, "feature": ns.FEATURE,
+        "finance": ns.FINANCE, "duty": ns.DUTY, "event": ns.EVENT, "list": ns.LIST, "place": ns.PLACE,
+        "org": ORG, "prov": PROV, "dcterms": DCTERMS, "dcat": DCAT, "skos": SKOS, "owl": OWL,
+        "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "schema": SDO, "foaf": FOAF, "time": TIME, "vann": VANN,
+        "onsgeo": ns.ONS_GEOGRAPHY, "leg": ns.LEGISLATION, "odsrecord": ns.ODS_RECORD,
+        "govukorg": ns.GOVUK_ORGANISATION, "cqc": ns.CQC_PROVIDER,
+    }
+    assert PREFIXES == {prefix: str(iri) for prefix, iri in expected.items()}

@@ -8,24 +8,9 @@ and the ones declared in ``ontology/*.ttl`` are the same set.
 from __future__ import annotations
 
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import (
-    DCAT,
-    DCTERMS,
-    FOAF,
-    ORG,
-    OWL,
-    PROV,
-    RDF,
-    RDFS,
-    SDO,
-    SKOS,
-    TIME,
-    VANN,
-    XSD,
-    DefinedNamespace,
-)
+from rdflib.namespace import DefinedNamespace
 
-BASE = "https://w3id.org/icskg/"
+from icskg.prefixes import BASE, PREFIXES  # the prefixes as plain strings, for the query code
 
 
 class ICS(DefinedNamespace):
@@ -346,61 +331,6 @@ OGL_3 = URIRef(
     "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 )
 
-PREFIXES: dict[str, str] = {
-    "ics": str(ICS._NS),
-    "icsh": str(ICSH),
-    "nhsorg": str(ORG_ID),
-    "area": str(AREA),
-    "system": str(ICS_ID),
-    "icp": str(ICP_ID),
-    "la": str(LA),
-    "ccg": str(CCG),
-    "person": str(PERSON),
-    "source": str(SOURCE),
-    "graph": str(GRAPH),
-    "trusttype": str(TRUST_TYPE),
-    "role": str(ROLE),
-    "committeekind": str(COMMITTEE_KIND),
-    "expertise": str(EXPERTISE),
-    "arrangement": str(ARRANGEMENT),
-    "regime": str(REGIME),
-    "topic": str(TOPIC),
-    "evidence": str(EVIDENCE),
-    "dutykind": str(DUTY_KIND),
-    "content": str(CONTENT),
-    "interestkind": str(INTEREST_KIND),
-    "decisionmethod": str(DECISION_METHOD),
-    "disqualification": str(DISQUALIFICATION),
-    "sector": str(SECTOR),
-    "office": str(OFFICE),
-    "agent": str(AGENT),
-    "doc": str(DOC),
-    "option": str(OPTION),
-    "feature": str(FEATURE),
-    "finance": str(FINANCE),
-    "duty": str(DUTY),
-    "event": str(EVENT),
-    "list": str(LIST),
-    "place": str(PLACE),
-    "org": str(ORG),
-    "prov": str(PROV),
-    "dcterms": str(DCTERMS),
-    "dcat": str(DCAT),
-    "skos": str(SKOS),
-    "owl": str(OWL),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "xsd": str(XSD),
-    "schema": str(SDO),
-    "foaf": str(FOAF),
-    "time": str(TIME),
-    "vann": str(VANN),
-    "onsgeo": str(ONS_GEOGRAPHY),
-    "leg": str(LEGISLATION),
-    "odsrecord": str(ODS_RECORD),
-    "govukorg": str(GOVUK_ORGANISATION),
-    "cqc": str(CQC_PROVIDER),
-}
 
 
 def bind_prefixes(graph: Graph) -> Graph:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from icskg.namespaces import PREFIXES
+from icskg.prefixes import PREFIXES
 from icskg.sparql.tokens import Token, scan
 
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from icskg.formats import Format
-from icskg.namespaces import PREFIXES
+from icskg.prefixes import PREFIXES
 from icskg.rdf_writer import tidy_turtle
 
 _TSV = Format("tsv", "text/tab-separated-values", "tsv", ox.QueryResultsFormat.TSV)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from icskg.formats import Format
-from icskg.namespaces import PREFIXES
+from icskg.prefixes import PREFIXES
 from icskg.rdf_writer import tidy_turtle
 from icskg.sparql.facts import is_lookup
 from icskg.store.base import GraphSource, Limits, QueryResult, Store, StoreError

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from icskg import killable
 from icskg.formats import RDF_FORMATS, RESULT_FORMATS, Format
 from icskg.killable import Budget, Pool
-from icskg.namespaces import PREFIXES
+from icskg.prefixes import PREFIXES
 from icskg.store.base import (
     WIRE,
     Busy,
