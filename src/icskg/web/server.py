@@ -68,11 +68,13 @@ def _start_processes(worker: Any) -> None:
         try:
             warm()
         except Exception:  # no store yet, say: the first query reports it
-            worker.log.exception("could not start the query processes")
+            if worker.alive:  # (a worker stopped as it starts may lose its fork server first)
+                worker.log.exception("could not start the query processes")
     try:
         bounded.pool(settings.query_memory_mb, settings.validation_processes)
     except Exception:  # the first upload meets the same trouble and reports it
-        worker.log.exception("could not start the validation processes")
+        if worker.alive:
+            worker.log.exception("could not start the validation processes")
 
 
 def run(settings: Settings) -> None:
