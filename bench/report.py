@@ -154,7 +154,7 @@ def _targets(results: dict) -> list[str]:
         met &= bool(g1 and g4 and g1 >= THROUGHPUT_TARGET and g4 >= THROUGHPUT_TARGET)
     rows.append((f"HTTP throughput, geometric mean over the mix, ≥ 20{TIMES} rdflib-endpoint, same answers "
                  "(uncached; cached beside)",
-                 "; ".join(parts), _verdict(met)))
+                 "; ".join(parts), _own_verdict(met, scales)))
 
     parts, met = [], True
     for s, scale in scales.items():
@@ -169,7 +169,7 @@ def _targets(results: dict) -> list[str]:
             parts.append(f"x{s} {q}: {_n(http)} vs {_n(raw)} ms ({'+' if gap >= 0 else MINUS}{_n(abs(gap))}; "
                          f"{beside})")
     rows.append(("Cheap lookup: p50 over HTTP within 1 ms of the raw engine (uncached; cached beside)",
-                 "; ".join(parts), _verdict(met)))
+                 "; ".join(parts), _own_verdict(met, scales)))
 
     parts, met = [], True
     for s, scale in scales.items():
@@ -186,7 +186,7 @@ def _targets(results: dict) -> list[str]:
             parts.append(f"x{s} {q}: {shown} ({beside})")
     rows.append(("Queries ≥ 10 ms in-process: HTTP throughput ≥ 80% of the raw engine's (1 / 4 clients; "
                  "uncached, cached beside)",
-                 "; ".join(parts) or "no query took 10 ms", _verdict(met)))
+                 "; ".join(parts) or "no query took 10 ms", _own_verdict(met, scales)))
 
     colds = {s: statistics.median(scale.get("cold_start") or [math.nan]) for s, scale in scales.items()}
     rows.append(("Cold start with a built store < 1 s (process start to first 200 from /healthz; median)",
@@ -253,6 +253,14 @@ def _beside(ours: str, cached: str) -> str:
 
 def _verdict(ok: bool) -> str:
     return "**yes**" if ok else "**no**"
+
+
+def _own_verdict(ok: bool, scales: dict) -> str:
+    """The verdict on a target about icskg's own work: not given where the run measured icskg
+    with its answer cache on only (a repeat from memory says nothing of that work)."""
+    if any(own(scale) != UNCACHED for scale in scales.values()):
+        return "not measured (cached figures only)"
+    return _verdict(ok)
 
 
 def _method(results: dict) -> list[str]:
