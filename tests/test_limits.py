@@ -266,6 +266,7 @@ def test_lookups_are_answered_while_every_query_process_is_busy(data_dir, store)
     finally:
         os.kill(process, 9)  # the long query's end: its process is gone, and the caller hears so
         runner.join(timeout=30)
+        busy._processes().close()
     assert ended == ["QueryEngineFailure"]
 
 
@@ -283,12 +284,15 @@ def test_a_lookup_answered_in_the_web_worker_is_the_query_processes_answer(data_
 
     limits = Limits(timeout=60, max_rows=max_rows)
     formats = {"bindings": answer_format(fmt), "boolean": answer_format(fmt)}
-    here = EmbeddedStore(data_dir, query_processes=1).query(query, limits=limits, formats=formats)
+    embedded = EmbeddedStore(data_dir, query_processes=1)
     pool = QueryProcesses(data_dir / "store", size=1)
     try:
+        here = embedded.query(query, limits=limits, formats=formats)
         there = pool.run(query, [], [], limits, formats=formats)
     finally:
         pool.close()
+        if embedded._pool is not None:  # started for an answer too long for the web worker
+            embedded._pool.close()
     assert (here.serialize(answer_format(fmt)), here.limit_hit) == \
         (there.serialize(answer_format(fmt)), there.limit_hit)
 
