@@ -242,20 +242,15 @@ def is_lookup(sparql: str) -> bool:
     for position in ("subject", "predicate", "object"):
         if i == end:
             return False
-        token = toks[i]
-        if token.kind == "var":
-            if token.text[1:] in variables:  # ?x and $x are one variable
+        if toks[i].kind == "var":
+            if toks[i].text[1:] in variables:  # ?x and $x are one variable
                 return False
-            variables.add(token.text[1:])
-        elif not (_is_constant_name(token) or (position == "predicate" and token.text == "a")
-                  or (position == "object" and (token.kind == "number" or token.word in ("TRUE", "FALSE")))):
-            if position != "object" or token.kind != "string":
-                return False
-            if i + 1 < end and toks[i + 1].kind == "lang":
-                i += 1
-            elif i + 2 < end and toks[i + 1].text == "^^" and _is_constant_name(toks[i + 2]):
-                i += 2
-        i += 1
+            variables.add(toks[i].text[1:])
+            i += 1
+        elif (after := _constant_end(toks, i, position)) is None:
+            return False
+        else:
+            i = after
     if i < end and toks[i].text == ".":
         i += 1
     if i == end or toks[i].text != "}":
@@ -264,6 +259,26 @@ def is_lookup(sparql: str) -> bool:
     if i + 1 < end and toks[i].word == "LIMIT" and toks[i + 1].text.isdigit():
         i += 2
     return i == end
+
+
+def _constant_end(toks: tuple[Token, ...], i: int, position: str) -> int | None:
+    """Where the constant term at ``i`` ends, if one may stand at ``position`` of a triple: an
+    IRI anywhere, ``a`` as the predicate, and as the object a number, a boolean or a string with
+    its language tag or datatype IRI; None for anything else (a blank node, a list, a path...)."""
+    token = toks[i]
+    if _is_constant_name(token) or (position == "predicate" and token.text == "a"):
+        return i + 1
+    if position != "object":
+        return None
+    if token.kind == "number" or token.word in ("TRUE", "FALSE"):
+        return i + 1
+    if token.kind != "string":
+        return None
+    if i + 1 < len(toks) and toks[i + 1].kind == "lang":
+        return i + 2
+    if i + 2 < len(toks) and toks[i + 1].text == "^^" and _is_constant_name(toks[i + 2]):
+        return i + 3
+    return i + 1
 
 
 def _is_constant_name(token: Token) -> bool:
