@@ -18,7 +18,9 @@ from urllib.parse import quote, urlparse
 import pytest
 
 from icskg import resources
+from icskg.killable import cpu_seconds
 from tests.conftest import free_port
+from tests.processes import wait_until_idle
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -193,3 +195,37 @@ def test_what_is_not_a_plain_request_gets_gunicorns_answer(live_server, request_
     wrong with them."""
     received = exchange(live_server, request_bytes)
     assert received.startswith(b"HTTP/1.1 " + status), received[:200]
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and every process under it (web workers, query and validation processes)."""
+    tree, i = [pid], 0
+    while i < len(tree):
+        for task in Path(f"/proc/{tree[i]}/task").glob("*"):
+            try:
+                tree += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:  # ended meanwhile
+                pass
+        i += 1
+    return tree
+
+
+def test_once_back_to_back_requests_stop_the_server_uses_no_cpu(live_server_process):
+    """A worker's idle thread watches for the next request without sleeping while requests come
+    back to back; once they stop, it must sleep rather than keep a core busy."""
+    base, pid = live_server_process
+    tree = _process_tree(pid)
+    wait_until_idle(tree)
+    connection = http.client.HTTPConnection(*address(base), timeout=30)
+    try:
+        for _ in range(300):
+            connection.request("GET", "/sparql?query=" + quote(ASK),
+                               headers={"Accept": "application/sparql-results+json"})
+            response = connection.getresponse()
+            assert response.status == 200 and b"true" in response.read()
+    finally:
+        connection.close()
+    before = sum(cpu_seconds(p) for p in tree)
+    time.sleep(1.0)  # the window CPU is counted over, not a wait for an event
+    used = sum(cpu_seconds(p) for p in tree) - before
+    assert used < 0.2, f"the server used {used:.2f} s of CPU in the second after its last request"

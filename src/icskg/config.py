@@ -36,6 +36,10 @@ class Settings:
     client_slots: int = 2
     """Requests one client address may have in a web worker's threads at once (more get 503 at
     once); 0 for no limit, as behind a reverse proxy, where every client has its address."""
+    spin_microseconds: int = 200
+    """How long a web worker's idle thread watches for the next request before it sleeps, while
+    requests come that close together: a core that sleeps wakes slowly (on a virtual machine the
+    next cheap lookup then takes about twice as long). At most this much CPU a request; 0 for none."""
     worker_timeout: int = 120
     """Seconds a web worker may go silent before gunicorn kills and replaces it."""
     query_timeout: float = 30.0

@@ -84,6 +84,7 @@ def run(settings: Settings) -> None:
     BufferingWorker.request_seconds = settings.request_seconds  # inherited by forked workers
     BufferingWorker.max_body = settings.max_body_bytes
     BufferingWorker.client_slots = settings.client_slots
+    BufferingWorker.spin_seconds = settings.spin_microseconds / 1e6
     _Gunicorn(settings, {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
