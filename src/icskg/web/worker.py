@@ -435,14 +435,16 @@ class BufferingWorker(Worker):
             try:
                 until = time.perf_counter() + window
                 while not (events := self.events.poll(0, 1)):
+                    if self.serving:  # another thread took a request: this one may sleep
+                        break
                     if time.perf_counter() > until:
+                        self.spin_pays = False
                         break
                     os.sched_yield()  # anything else that can run comes first
                 else:
                     return events
             finally:
                 self.spinning = False
-            self.spin_pays = False
         slept = time.perf_counter()
         events = self.events.poll(-1, 1)
         if window:
