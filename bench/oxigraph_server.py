@@ -854,7 +854,8 @@ def _timeout_lines(found: dict) -> list[str]:
         load = e["cheap_load"]
         if "error" in load:
             return load["error"][:60]
-        return f"{load['per_second']:,.0f}/s, {load['errors']:,} errors"
+        kinds = ", ".join(f"{kind}: {n:,}" for kind, n in load.get("error_kinds", {}).items() if n)
+        return f"{load['per_second']:,.0f}/s, {load['errors']:,} errors" + (f" ({kinds})" if kinds else "")
 
     row("cheap lookups answered (wrk, 4 connections)", cheap)
     row("probes answered", lambda e: f"{e['probes_ok']} of {e['probes']}")

@@ -75,7 +75,7 @@ def script(path: str, accept: str, body: str | None = None, content_type: str | 
 def run(port: int, lua: str, connections: int, seconds: float, cpu: int | None,
         timeout: float = 30.0) -> dict:
     """wrk's figures for ``connections`` connections over ``seconds``: requests per second, p50 and
-    p99 in ms, and every kind of error (a non-2xx/3xx status counts as one)."""
+    p99 in ms, and the errors (a non-2xx/3xx status counts as one), in all and by kind."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(lua)
         name = handle.name
@@ -96,7 +96,10 @@ def run(port: int, lua: str, connections: int, seconds: float, cpu: int | None,
     return {"connections": connections, "calls": figures["requests"], "seconds": wall,
             "per_second": good / wall if wall else 0.0,
             "p50_ms": figures["p50_us"] / 1000, "p99_ms": figures["p99_us"] / 1000,
-            "errors": figures["status_errors"] + figures["socket_errors"] + figures["timeouts"]}
+            "errors": figures["status_errors"] + figures["socket_errors"] + figures["timeouts"],
+            "error_kinds": {"error status": figures["status_errors"],
+                            "connection errors": figures["socket_errors"],
+                            f"no answer within {max(1, round(timeout))} s": figures["timeouts"]}}
 
 
 def median(runs: list[dict]) -> tuple[float, float, str]:
