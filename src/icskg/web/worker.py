@@ -324,7 +324,7 @@ class BufferingWorker(Worker):
         self.plain = Parser(self.cfg)
         self.keepalive = self.cfg.keepalive  # (gunicorn's config answers each read through __getattr__)
         self.serving = 0  # threads answering a request
-        self.spinning = False  # a thread is watching for the next request without sleeping
+        self.spinner = threading.Lock()  # held by the thread watching for requests without sleeping
         self.spin_pays = False  # the last wait for a request was shorter than spin_seconds
         super().init_process()
 
@@ -430,8 +430,7 @@ class BufferingWorker(Worker):
         ``spin_seconds`` by one idle thread while requests come that close together (see the
         module), else waited for asleep."""
         window = self.spin_seconds
-        if window and self.spin_pays and not self.spinning and not self.serving:
-            self.spinning = True
+        if window and self.spin_pays and not self.serving and self.spinner.acquire(blocking=False):
             try:
                 until = time.perf_counter() + window
                 while not (events := self.events.poll(0, 1)):
@@ -444,7 +443,7 @@ class BufferingWorker(Worker):
                 else:
                     return events
             finally:
-                self.spinning = False
+                self.spinner.release()
         slept = time.perf_counter()
         events = self.events.poll(-1, 1)
         if window:
