@@ -12,6 +12,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -42,19 +43,20 @@ def _lua(text: str) -> str:
     return f"[{'=' * level}[\n{text}]{'=' * level}]"
 
 
-# Each request a different text: a numbered SPARQL comment ends the query (in the body for POST,
-# URL-encoded at the end of the path for GET).
+# Each request a different text: a SPARQL comment ends the query (in the body for POST, URL-encoded
+# at the end of the path for GET) with the run's own id (`run` sets it) and a number, so that a
+# warm-up run's texts are not sent again by the run measured after it (a cache would answer them).
 _DISTINCT_GET = """\
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format(nil, wrk.path .. "%0A%23+" .. counter)
+  return wrk.format(nil, wrk.path .. "%0A%23+" .. run_id .. "-" .. counter)
 end"""
 _DISTINCT_POST = """\
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format(nil, nil, nil, wrk.body .. "\\n# " .. counter)
+  return wrk.format(nil, nil, nil, wrk.body .. "\\n# " .. run_id .. "-" .. counter)
 end"""
 
 
@@ -77,7 +79,7 @@ def run(port: int, lua: str, connections: int, seconds: float, cpu: int | None,
     """wrk's figures for ``connections`` connections over ``seconds``: requests per second, p50 and
     p99 in ms, and the errors (a non-2xx/3xx status counts as one), in all and by kind."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(lua)
+        handle.write(f'run_id = "{uuid.uuid4().hex}"\n{lua}')
         name = handle.name
     try:
         command = [WRK, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
