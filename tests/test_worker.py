@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
+from bench.memory import descendants
 
 from icskg import resources
 from icskg.killable import cpu_seconds
@@ -197,24 +198,11 @@ def test_what_is_not_a_plain_request_gets_gunicorns_answer(live_server, request_
     assert received.startswith(b"HTTP/1.1 " + status), received[:200]
 
 
-def _process_tree(pid: int) -> list[int]:
-    """``pid`` and every process under it (web workers, query and validation processes)."""
-    tree, i = [pid], 0
-    while i < len(tree):
-        for task in Path(f"/proc/{tree[i]}/task").glob("*"):
-            try:
-                tree += [int(child) for child in (task / "children").read_text().split()]
-            except OSError:  # ended meanwhile
-                pass
-        i += 1
-    return tree
-
-
 def test_once_back_to_back_requests_stop_the_server_uses_no_cpu(live_server_process):
     """A worker's idle thread watches for the next request without sleeping while requests come
     back to back; once they stop, it must sleep rather than keep a core busy."""
     base, pid = live_server_process
-    tree = _process_tree(pid)
+    tree = descendants(pid)
     wait_until_idle(tree)
     connection = http.client.HTTPConnection(*address(base), timeout=30)
     try:
