@@ -6,6 +6,7 @@ import csv
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import BNode
 
@@ -14,6 +15,7 @@ from icskg.build import BuildError, build_graphs, build_store
 from icskg.namespaces import GRAPH
 from icskg.sources import READERS
 from icskg.store import EmbeddedStore, StoreError
+from icskg.store.embedded import SPAN, compact
 
 TABLES = resources.SOURCE_TABLES_DIR
 
@@ -226,3 +228,18 @@ def test_no_blank_node_is_in_two_named_graphs():
         for node in {term for triple in graph for term in triple if isinstance(term, BNode)}:
             seen.setdefault(node, set()).add(name)
     assert {node: graphs for node, graphs in seen.items() if len(graphs) > 1} == {}
+
+
+def test_compacting_a_store_leaves_exactly_its_data(tmp_path):
+    # compact() adds a triple to every graph and deletes it again so that RocksDB rewrites every
+    # index: nothing of it may stay, in the named graphs or in a default graph that holds data.
+    store = ox.Store(str(tmp_path / "store"))
+    store.bulk_load(b'<urn:a> <urn:p> _:x .\n_:x <urn:p> "1" .\n', format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=ox.NamedNode("urn:g1"))
+    store.bulk_load(b'<urn:b> <urn:p> <urn:c> <urn:g2> .\n<urn:d> <urn:p> "default" .\n',
+                    format=ox.RdfFormat.N_QUADS)
+    before = set(store)
+    compact(store)
+    assert set(store) == before
+    assert not list(store.quads_for_pattern(SPAN, None, None, None))
+    assert set(store.named_graphs()) == {ox.NamedNode("urn:g1"), ox.NamedNode("urn:g2")}

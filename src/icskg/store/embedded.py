@@ -27,6 +27,35 @@ from icskg.store.builds import COMPLETE_MARKER, publish
 from icskg.store.executor import QueryProcesses, answer_lookup
 from icskg.store.oxigraph import EmbeddedResult, run_query
 
+SPAN = ox.NamedNode("urn:icskg:compaction-span")
+"""The subject, predicate and object of the triple :func:`compact` adds and removes: never data."""
+
+
+def compact(writer: ox.Store) -> None:
+    """Compact every index of a freshly bulk-loaded store into one uncompressed run, as
+    ``oxigraph load`` and then ``oxigraph optimize`` lay out Oxigraph's own store.
+
+    A bulk load writes files LZ4-compressed. In the indexes that start with the graph (a union
+    default graph's scans read them), each graph's files cover keys no other graph's do, so a
+    compaction moves them down as they are, still compressed and one run per graph: every scan
+    then decompresses them. A triple added to every graph and deleted again before the compaction
+    leaves a file of its own in each index whose keys span all the graphs, so the compaction
+    rewrites every file into one, dropping the triple and its deletion together. Measured at x10
+    (in-process, one core): a count of every triple 3.29 -> 3.39/s with one query at a time and
+    3.28 -> 3.37/s with four processes at once; lookups, joins and the other scans unchanged. It
+    costs disk and time: x10's store 284 -> 346 MB and its build 12.8 -> 15.3 s; x1 34 -> 41 MB.
+    """
+    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [*writer.named_graphs()]
+    if next(writer.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
+        graphs.append(ox.DefaultGraph())  # not into an empty index: the span would be all it held
+    span = [ox.Quad(SPAN, SPAN, SPAN, graph) for graph in graphs]
+    writer.extend(span)
+    writer.flush()
+    for quad in span:
+        writer.remove(quad)
+    writer.flush()
+    writer.optimize()
+
 
 class EmbeddedStore(Store):
     """A pyoxigraph store under ``data_dir``, laid out as :mod:`icskg.store.builds` says."""
@@ -189,7 +218,7 @@ class EmbeddedStore(Store):
             # (x100: 1,726 -> 3,393 MB). Not compacting saves less than it seems: RocksDB then
             # compacts part of it in the background (x100: 2,093 MB once closed).
             started = time.perf_counter()
-            writer.optimize()
+            compact(writer)
             timed["compaction"] = time.perf_counter() - started
             if sizes is None:
                 started = time.perf_counter()
