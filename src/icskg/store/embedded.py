@@ -28,7 +28,8 @@ from icskg.store.executor import QueryProcesses, answer_lookup
 from icskg.store.oxigraph import EmbeddedResult, run_query
 
 SPAN = ox.NamedNode("urn:icskg:compaction-span")
-"""The subject, predicate and object of the triple :func:`compact` adds and removes: never data."""
+"""The subject, predicate and object of the triple :func:`compact` adds and removes (where the
+data does not already hold it, so that the data keeps it)."""
 
 
 def compact(writer: ox.Store) -> None:
@@ -50,7 +51,7 @@ def compact(writer: ox.Store) -> None:
     graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [*writer.named_graphs()]
     if next(writer.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
         graphs.append(ox.DefaultGraph())  # not into an empty index: the span would be all it held
-    span = [ox.Quad(SPAN, SPAN, SPAN, graph) for graph in graphs]
+    span = [quad for graph in graphs if (quad := ox.Quad(SPAN, SPAN, SPAN, graph)) not in writer]
     writer.extend(span)
     writer.flush()
     for quad in span:
